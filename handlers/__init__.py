@@ -1,0 +1,1 @@
+"""Bitrix24 event handlers: gather facts, call rules, return effects."""

@@ -1,0 +1,1 @@
+"""Pure regulation logic: dataclasses in, decisions out. No I/O, no clock, no logging."""

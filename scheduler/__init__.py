@@ -1,0 +1,1 @@
+"""Timed jobs: SLA clocks, warranty expiry, token upkeep, catch-up."""
