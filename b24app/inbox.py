@@ -1,0 +1,197 @@
+"""The durable inbox: accepted events are rows before the acknowledgement; workers claim them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from b24app.events import Event
+from b24app.schema import inbox
+from b24app.storage import Database
+
+log = logging.getLogger(__name__)
+
+PENDING, PROCESSING, DONE, FAILED, IGNORED = "pending", "processing", "done", "failed", "ignored"
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A claimed inbox row."""
+
+    id: int
+    member_id: str
+    event: str
+    task_id: int
+    data: dict[str, Any]
+    source: str
+    attempts: int
+    received_at: float
+
+
+class Inbox:
+    """Put, claim, finish, retry and park events."""
+
+    def __init__(
+        self, db: Database, *, max_attempts: int = 8, lease_seconds: float = 300.0
+    ) -> None:
+        self.db = db
+        self.max_attempts = max_attempts
+        self.lease_seconds = lease_seconds
+
+    def put(self, event: Event, *, source: str = "online") -> bool:
+        """Store the event durably; False when the same delivery is already stored."""
+        return self.put_raw(
+            dedup_key=event.dedup_key(),
+            member_id=event.member_id,
+            name=event.name,
+            task_id=event.task_id,
+            data=event.data,
+            source=source,
+        )
+
+    def put_raw(
+        self, *, dedup_key: str, member_id: str, name: str, task_id: int, data: Any, source: str
+    ) -> bool:
+        row = {
+            "dedup_key": dedup_key,
+            "member_id": member_id,
+            "event": name,
+            "task_id": task_id,
+            "payload": json.dumps(data, ensure_ascii=False),
+            "source": source,
+            "received_at": self.db.clock(),
+            "status": PENDING,
+        }
+        try:
+            with self.db.begin() as conn:
+                conn.execute(insert(inbox).values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def claim(self, worker_id: str, limit: int = 10) -> list[InboxItem]:
+        """Take due rows (and rows whose claimer died) atomically for this worker."""
+        now = self.db.clock()
+        due = or_(
+            (inbox.c.status == PENDING) & (inbox.c.next_attempt_at <= now),
+            (inbox.c.status == PROCESSING) & (inbox.c.lease_until < now),
+        )
+        ids = select(inbox.c.id).where(due).order_by(inbox.c.id).limit(limit)
+        if not self.db.is_sqlite:
+            ids = ids.with_for_update(skip_locked=True)
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id.in_(ids.scalar_subquery()))
+            .values(
+                status=PROCESSING,
+                claimed_by=worker_id,
+                lease_until=now + self.lease_seconds,
+                attempts=inbox.c.attempts + 1,
+            )
+            .returning(
+                inbox.c.id,
+                inbox.c.member_id,
+                inbox.c.event,
+                inbox.c.task_id,
+                inbox.c.payload,
+                inbox.c.source,
+                inbox.c.attempts,
+                inbox.c.received_at,
+            )
+        )
+        with self.db.begin() as conn:
+            rows = conn.execute(stmt).all()
+        items = [
+            InboxItem(
+                r.id,
+                r.member_id,
+                r.event,
+                r.task_id,
+                json.loads(r.payload),
+                r.source,
+                r.attempts,
+                r.received_at,
+            )
+            for r in rows
+        ]
+        return sorted(items, key=lambda i: i.id)
+
+    def finish(self, item_id: int, *, ignored_reason: str = "") -> None:
+        values: dict[str, Any] = {
+            "status": IGNORED if ignored_reason else DONE,
+            "processed_at": self.db.clock(),
+            "last_error": ignored_reason,
+            "lease_until": 0.0,
+        }
+        with self.db.begin() as conn:
+            conn.execute(update(inbox).where(inbox.c.id == item_id).values(**values))
+
+    def fail(self, item: InboxItem, error: str, *, retry_after: float | None = None) -> bool:
+        """Record a failed attempt; back off, or park the row as failed. True when parked."""
+        parked = item.attempts >= self.max_attempts
+        delay = retry_after
+        if delay is None:
+            delay = min(BACKOFF_BASE_SECONDS * 2 ** (item.attempts - 1), BACKOFF_MAX_SECONDS)
+        values: dict[str, Any] = {
+            "status": FAILED if parked else PENDING,
+            "next_attempt_at": self.db.clock() + delay,
+            "last_error": error[:2000],
+            "lease_until": 0.0,
+        }
+        with self.db.begin() as conn:
+            conn.execute(update(inbox).where(inbox.c.id == item.id).values(**values))
+        return parked
+
+    def release_claims_of_dead_workers(self) -> int:
+        """On a single-instance start: rows left `processing` by a killed process go back."""
+        with self.db.begin() as conn:
+            return conn.execute(
+                update(inbox)
+                .where(inbox.c.status == PROCESSING)
+                .values(status=PENDING, lease_until=0.0, next_attempt_at=0.0)
+            ).rowcount
+
+    def retry_failed(self, ids: list[int] | None = None) -> int:
+        """Send parked rows back to the queue (`b24app events retry`)."""
+        stmt = update(inbox).where(inbox.c.status == FAILED)
+        if ids:
+            stmt = stmt.where(inbox.c.id.in_(ids))
+        with self.db.begin() as conn:
+            return conn.execute(
+                stmt.values(status=PENDING, attempts=0, next_attempt_at=0.0)
+            ).rowcount
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per status and the age of the oldest unprocessed event."""
+        with self.db.begin() as conn:
+            counts = dict(
+                conn.execute(select(inbox.c.status, func.count()).group_by(inbox.c.status)).all()
+            )
+            oldest = conn.execute(
+                select(func.min(inbox.c.received_at)).where(
+                    inbox.c.status.in_([PENDING, PROCESSING])
+                )
+            ).scalar()
+        now = self.db.clock()
+        return {
+            "pending": counts.get(PENDING, 0),
+            "processing": counts.get(PROCESSING, 0),
+            "done": counts.get(DONE, 0),
+            "failed": counts.get(FAILED, 0),
+            "ignored": counts.get(IGNORED, 0),
+            "oldest_pending_age_seconds": round(now - oldest, 3) if oldest else 0.0,
+        }
+
+    def list_rows(self, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        stmt = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(inbox.c.status == status)
+        with self.db.begin() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt).all()]

@@ -1,0 +1,137 @@
+"""Database access: engine set-up, schema creation, leases and small key/value state."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from b24app import schema
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+class SchemaMismatchError(RuntimeError):
+    """The database was created by another version of the app (run `b24app migrate`)."""
+
+
+class Database:
+    """One engine per process; SQLite in WAL mode, PostgreSQL with a connection pool."""
+
+    def __init__(self, url: str, *, clock: Clock = time.time) -> None:
+        self.url = url
+        self.clock = clock
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.engine: Engine = self._create_engine(url)
+
+    def _create_engine(self, url: str) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+
+    def create_schema(self) -> None:
+        """Create missing tables and record the schema version."""
+        schema.metadata.create_all(self.engine)
+        with self.begin() as conn:
+            row = conn.execute(select(schema.schema_info.c.version)).first()
+            if row is None:
+                conn.execute(insert(schema.schema_info).values(id=1, version=schema.SCHEMA_VERSION))
+            elif row.version != schema.SCHEMA_VERSION:
+                raise SchemaMismatchError(
+                    f"database schema version {row.version}, app expects {schema.SCHEMA_VERSION}"
+                )
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- key/value state per portal (cursors, last runs) --------------------------------------
+    def get_value(self, member_id: str, key: str) -> str | None:
+        with self.begin() as conn:
+            row = conn.execute(
+                select(schema.kv.c.value).where(
+                    schema.kv.c.member_id == member_id, schema.kv.c.key == key
+                )
+            ).first()
+        return None if row is None else str(row.value)
+
+    def set_value(self, member_id: str, key: str, value: str) -> None:
+        with self.begin() as conn:
+            changed = conn.execute(
+                update(schema.kv)
+                .where(schema.kv.c.member_id == member_id, schema.kv.c.key == key)
+                .values(value=value)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(schema.kv).values(member_id=member_id, key=key, value=value))
+
+    # -- leases: one holder at a time across processes ----------------------------------------
+    def try_lease(self, name: str, holder: str, ttl_seconds: float) -> bool:
+        """Take or extend the lease `name` for `holder`; False while another holder has it."""
+        now = self.clock()
+        with self.begin() as conn:
+            taken = conn.execute(
+                update(schema.leases)
+                .where(
+                    schema.leases.c.name == name,
+                    (schema.leases.c.holder == holder) | (schema.leases.c.until < now),
+                )
+                .values(holder=holder, until=now + ttl_seconds)
+            ).rowcount
+            if taken:
+                return True
+            exists = conn.execute(
+                select(schema.leases.c.name).where(schema.leases.c.name == name)
+            ).first()
+            if exists:
+                return False
+        try:
+            with self.begin() as conn:
+                conn.execute(
+                    insert(schema.leases).values(name=name, holder=holder, until=now + ttl_seconds)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                update(schema.leases)
+                .where(schema.leases.c.name == name, schema.leases.c.holder == holder)
+                .values(until=0.0)
+            )
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+    # let SQLAlchemy emit BEGIN itself (see _sqlite_begin_immediate)
+    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,211 @@
+"""п. 4.2: whether a client comment is the approval «Согласовано»; the «Ознакомлен» acknowledgement."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rules.comments import read_bbcode
+from rules.regulation import RegulationConfig
+from rules.types import Role, TaskState
+
+APPROVED = "approved"
+NO_APPROVAL_WORD = "no_approval_word"
+NEGATED = "negated"
+QUESTION = "question"
+CONDITIONAL = "conditional"
+QUOTED_ONLY = "quoted_only"
+OTHER_WORD_FORM = "other_word_form"
+NOT_CLIENT = "not_client"
+NOT_COMPANY_USER = "not_company_user"
+NOT_RESPONSIBLE = "not_responsible"
+WRONG_STATE = "wrong_state"
+
+# Short passive participles state a fact («смета согласована»); every other form does not.
+APPROVAL_FORMS = frozenset({"согласовано", "согласована", "согласован", "согласованы"})
+ACKNOWLEDGEMENT_FORMS = frozenset(
+    {"ознакомлен", "ознакомлена", "ознакомлены", "ознакомился", "ознакомилась", "ознакомились"}
+)
+_NEGATIONS = frozenset({"не", "ни", "нет"})
+_TAG_QUESTIONS = frozenset({"да", "верно", "так", "правильно", "ведь", "же", "нет", "ок", "ладно"})
+# Words before the approval word in its clause that make it hypothetical, future or hedged.
+_HEDGES_BEFORE = frozenset(
+    {
+        "если",
+        "когда",
+        "будет",
+        "будут",
+        "буду",
+        "должно",
+        "должна",
+        "должен",
+        "нужно",
+        "надо",
+        "чтобы",
+        "как",
+        "может",
+        "возможно",
+        "наверное",
+        "вроде",
+        "почти",
+        "частично",
+    }
+)
+# Words after the approval word in its sentence that attach a condition or a reservation.
+_RESERVATIONS_AFTER = frozenset(
+    {"если", "но", "однако", "кроме", "исключением", "условии", "условием", "только", "частично"}
+)
+
+_SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
+_CLAUSE_SPLIT_RE = re.compile(r"[,;:()«»\"]|\s[-–—]\s")
+_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+_REASON_ORDER = (NEGATED, APPROVED, CONDITIONAL, QUESTION)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecision:
+    """п. 4.2: whether a comment approves the estimate, and why (one of the reason constants)."""
+
+    approved: bool
+    reason: str
+    clause: str = "4.2"
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """One approval-like word with its clause and the rest of its sentence."""
+
+    before: tuple[str, ...]  # words of its clause before it
+    after: tuple[str, ...]  # words of its clause after it
+    later_clauses: tuple[tuple[str, ...], ...]  # the next clauses of the sentence
+    is_question: bool  # the sentence ends with «?»
+    negated_word: bool  # «несогласовано»
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_RE.findall(text))
+
+
+def _occurrences(plain: str, forms: frozenset[str]) -> Iterator[_Occurrence]:
+    for sentence in _SENTENCE_RE.findall(plain):
+        body = sentence.rstrip(".!?…")
+        clauses = [_words(part) for part in _CLAUSE_SPLIT_RE.split(body)]
+        for index, clause in enumerate(clauses):
+            for pos, word in enumerate(clause):
+                negated_word = word.startswith("не") and word[2:] in forms
+                if word in forms or negated_word:
+                    yield _Occurrence(
+                        before=clause[:pos],
+                        after=clause[pos + 1 :],
+                        later_clauses=tuple(c for c in clauses[index + 1 :] if c),
+                        is_question="?" in sentence[len(body) :],
+                        negated_word=negated_word,
+                    )
+
+
+def _asks(occ: _Occurrence) -> bool:
+    """The question mark belongs to the approval word's clause (not to a later, separate question)."""
+    if occ.after[:1] == ("ли",):
+        return True
+    if not occ.is_question:
+        return False
+    return all(set(c) <= _TAG_QUESTIONS or c[0] == "или" for c in occ.later_clauses)
+
+
+def _is_negated(occ: _Occurrence) -> bool:
+    near = set(occ.before[-3:]) | set(occ.after[:2])
+    return occ.negated_word or bool(near & _NEGATIONS)
+
+
+def _has_reservation(occ: _Occurrence) -> bool:
+    rest = {word for clause in occ.later_clauses for word in clause} | set(occ.after)
+    return bool(set(occ.before) & _HEDGES_BEFORE or rest & _RESERVATIONS_AFTER)
+
+
+def _classify(occ: _Occurrence, *, check_conditions: bool) -> str:
+    if _asks(occ):
+        return QUESTION
+    if _is_negated(occ):
+        return NEGATED
+    if check_conditions and _has_reservation(occ):
+        return CONDITIONAL
+    return APPROVED
+
+
+def _affirmation_reason(
+    plain: str, forms: frozenset[str], stem: str, *, check_conditions: bool
+) -> str:
+    """Reasons of every occurrence, folded: a negation anywhere wins, then any clean statement."""
+    reasons = {_classify(o, check_conditions=check_conditions) for o in _occurrences(plain, forms)}
+    for reason in _REASON_ORDER:
+        if reason in reasons:
+            return reason
+    if any(word.startswith(stem) for word in _words(plain)):
+        return OTHER_WORD_FORM
+    return NO_APPROVAL_WORD
+
+
+def approval_reason(plain: str) -> str:
+    """п. 4.2: why a normalized comment text is or is not the approval «Согласовано»."""
+    return _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
+
+
+def is_approval_text(plain: str) -> bool:
+    """п. 4.2: the comment states «Согласовано» as a plain, unconditional affirmative."""
+    return approval_reason(plain) == APPROVED
+
+
+def is_acknowledgement_text(plain: str) -> bool:
+    """Regulation sign-off: «Ознакомлен(а)» stated, not negated and not asked."""
+    reason = _affirmation_reason(plain, ACKNOWLEDGEMENT_FORMS, "ознаком", check_conditions=False)
+    return reason == APPROVED
+
+
+def _author_reason(
+    author_role: Role,
+    task_state: TaskState,
+    *,
+    is_company_user: bool,
+    is_responsible: bool,
+    config: RegulationConfig,
+) -> str | None:
+    if task_state != TaskState.AWAITING_APPROVAL:
+        return WRONG_STATE
+    if author_role != Role.CLIENT:
+        return NOT_CLIENT
+    if not is_company_user:
+        return NOT_COMPANY_USER
+    if config.approval_from_responsible_only and not is_responsible:
+        return NOT_RESPONSIBLE
+    return None
+
+
+def _has_form(plain: str, forms: frozenset[str]) -> bool:
+    return any(True for _ in _occurrences(plain, forms))
+
+
+def decide_approval(
+    text_bbcode: str,
+    author_role: Role,
+    task_state: TaskState,
+    *,
+    is_company_user: bool,
+    is_responsible: bool,
+    config: RegulationConfig,
+) -> ApprovalDecision:
+    """п. 4.2: a client of the company approves an estimate awaiting approval with «Согласовано»."""
+    reason = _author_reason(
+        author_role,
+        task_state,
+        is_company_user=is_company_user,
+        is_responsible=is_responsible,
+        config=config,
+    )
+    if reason is None:
+        plain = read_bbcode(text_bbcode)
+        quoted_only = not _has_form(plain.normalized, APPROVAL_FORMS) and _has_form(
+            plain.quoted, APPROVAL_FORMS
+        )
+        reason = QUOTED_ONLY if quoted_only else approval_reason(plain.normalized)
+    return ApprovalDecision(approved=reason == APPROVED, reason=reason)
