@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 TASK_EVENTS = frozenset({"ONTASKADD", "ONTASKUPDATE", "ONTASKDELETE"})
 COMMENT_EVENTS = frozenset({"ONTASKCOMMENTADD", "ONTASKCOMMENTUPDATE", "ONTASKCOMMENTDELETE"})
@@ -86,8 +86,29 @@ class Event:
 
     def dedup_key(self) -> str:
         """Same delivery twice → same key; `auth` is left out because its tokens change."""
-        body = json.dumps([self.member_id, self.name, self.ts, self.data], sort_keys=True)
-        return hashlib.sha256(body.encode()).hexdigest()
+        return dedup_key(
+            self.member_id,
+            self.name,
+            self.task_id,
+            self.comment_id,
+            self.message_id,
+            self.ts,
+            self.data,
+        )
+
+
+def dedup_key(
+    member_id: str, name: str, task_id: int, comment_id: int, message_id: int, ts: int, data: Any
+) -> str:
+    """A task is added once and a comment is written once, whichever way the event came
+    (online, offline queue, sweep): those keys name the object. Updates name the delivery."""
+    if name == "ONTASKADD" and task_id:
+        parts: list[Any] = [member_id, name, task_id]
+    elif name == "ONTASKCOMMENTADD" and task_id:
+        parts = [member_id, name, task_id, comment_id, message_id]
+    else:
+        parts = [member_id, name, ts, data]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _int_field(data: dict[str, Any], key: str) -> int:
@@ -158,7 +179,7 @@ def parse_event(pairs: Iterable[tuple[str, str]]) -> Event:
         name=name,
         data=data,
         ts=int(ts_raw),
-        auth={k: v for k, v in auth.items() if isinstance(v, str)},  # type: ignore[misc]
+        auth=cast(EventAuthData, {k: v for k, v in auth.items() if isinstance(v, str)}),
         handler_id=str(form.get("event_handler_id", "")),
     )
     _check_ids(event)

@@ -171,7 +171,7 @@ class Inbox:
     def stats(self) -> dict[str, Any]:
         """Counts per status and the age of the oldest unprocessed event."""
         with self.db.begin() as conn:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 conn.execute(select(inbox.c.status, func.count()).group_by(inbox.c.status)).all()
             )
             oldest = conn.execute(

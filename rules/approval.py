@@ -1,4 +1,4 @@
-"""п. 4.2: whether a client comment is the approval «Согласовано»; the «Ознакомлен» acknowledgement."""
+"""п. 4.2: is a client comment the approval «Согласовано»; the «Ознакомлен» sign-off."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def _occurrences(plain: str, forms: frozenset[str]) -> Iterator[_Occurrence]:
 
 
 def _asks(occ: _Occurrence) -> bool:
-    """The question mark belongs to the approval word's clause (not to a later, separate question)."""
+    """The question mark belongs to the approval word's clause, not to a later question."""
     if occ.after[:1] == ("ли",):
         return True
     if not occ.is_question:

@@ -16,7 +16,22 @@ _LINK_TAIL = ".,;:!?)»"
 _INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "user", "url"})
 # Tags that end a line or a cell: they separate sentences.
 _BLOCK_TAGS = frozenset(
-    {"br", "p", "tr", "td", "th", "table", "list", "*", "code", "hr", "left", "center", "right", "justify"}
+    {
+        "br",
+        "p",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "list",
+        "*",
+        "code",
+        "hr",
+        "left",
+        "center",
+        "right",
+        "justify",
+    }
 )
 _FILE_TAGS = frozenset({"disk", "file", "document", "attachment"})
 
@@ -134,7 +149,7 @@ def _bare_links(text: str) -> list[str]:
 
 
 def read_bbcode(bbcode: str) -> PlainText:
-    """Reading comments: quotes removed, mentions become names, other tags stripped; never raises."""
+    """Reading comments: quotes dropped, mentions become names, tags stripped; never raises."""
     raw = _chat_quotes_to_bbcode(html.unescape(bbcode or ""))
     walker = _Walker()
     pos = 0

@@ -1,1 +1,77 @@
-"""Timed jobs: SLA clocks, warranty expiry, token upkeep, catch-up."""
+"""Timed jobs: SLA clocks, warranty expiry, token upkeep, catch-up of missed events.
+
+APScheduler only drives short interval ticks; the work itself is rows in our tables, claimed
+atomically, and one process at a time holds the scheduler lease, so several app processes on
+one database never run a job twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from b24app.services import Services
+from scheduler.catchup import catch_up
+from scheduler.tokens import keep_tokens_alive
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 30.0
+
+Job = Callable[[Services], object]
+
+
+class Leader:
+    """Holds the scheduler lease; a job runs only while this process holds it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def is_leader(self) -> bool:
+        return self.services.db.try_lease(LEASE_NAME, self.holder, LEASE_SECONDS)
+
+    def release(self) -> None:
+        self.services.db.release_lease(LEASE_NAME, self.holder)
+
+
+def guarded(services: Services, leader: Leader, job: Job, name: str) -> Callable[[], None]:
+    def run() -> None:
+        if not leader.is_leader():
+            return
+        try:
+            result = job(services)
+        except Exception:
+            log.exception("job %s failed", name)
+            return
+        if result:
+            log.info("job %s: %s", name, result)
+
+    return run
+
+
+JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
+    ("catch_up", catch_up, lambda s: s.settings.catchup_interval_seconds),
+    ("keep_tokens_alive", keep_tokens_alive, lambda s: 24 * 3600),
+]
+
+
+def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
+    """One BackgroundScheduler with every job as a leader-only interval tick."""
+    scheduler = BackgroundScheduler(timezone=services.config.calendar.timezone)
+    leader = Leader(services)
+    for name, job, interval in JOBS:
+        scheduler.add_job(
+            guarded(services, leader, job, name),
+            "interval",
+            seconds=interval(services),
+            id=name,
+            max_instances=1,
+            coalesce=True,
+        )
+    return scheduler, leader

@@ -1,0 +1,343 @@
+"""The one place that talks Bitrix24 REST: fast-bitrix24 over aiohttp, with our retry policy.
+
+fast-bitrix24 gives the leaky-bucket throttle and the per-method operating-time window. It is
+not thread-safe and hides Bitrix error bodies behind aiohttp exceptions, so every call runs on
+one event loop owned by a dedicated thread, through an aiohttp session that does not raise for
+status: we read Bitrix's `{"error", "error_description"}` ourselves and decide here what is
+retried (503 QUERY_LIMIT_EXCEEDED, 429 OPERATION_TIME_LIMIT, 5xx), what refreshes the token
+(401 expired_token) and what is a typed error for the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+from fast_bitrix24 import BitrixAsync
+from fast_bitrix24.utils import http_build_query
+
+log = logging.getLogger(__name__)
+
+# fast-bitrix24 logs call arguments (tokens included) at INFO: keep it quiet.
+logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
+logging.getLogger("fast_bitrix24").propagate = False
+
+CALL_TIMEOUT_SECONDS = 120.0
+RETRYABLE_CODES = frozenset(
+    {"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", "INTERNAL_SERVER_ERROR", "OVERLOAD_LIMIT"}
+)
+TOKEN_CODES = frozenset({"expired_token", "invalid_token", "NO_AUTH_FOUND"})
+
+
+class BitrixError(Exception):
+    """A Bitrix24 error answer: its code and description."""
+
+    def __init__(self, code: str, description: str = "", *, method: str = "") -> None:
+        super().__init__(f"{method}: {code}: {description}" if method else f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.method = method
+
+
+class RateLimitedError(BitrixError):
+    """The portal kept answering QUERY_LIMIT_EXCEEDED/OPERATION_TIME_LIMIT after our retries."""
+
+    def __init__(
+        self, code: str, description: str = "", *, method: str = "", retry_after: float = 60.0
+    ):
+        super().__init__(code, description, method=method)
+        self.retry_after = retry_after
+
+
+class PortalUnavailableError(BitrixError):
+    """The portal could not be reached or kept failing with 5xx."""
+
+
+class AuthRevokedError(BitrixError):
+    """The tokens cannot be refreshed (invalid_grant, app uninstalled): reinstall is needed."""
+
+
+class AccessDeniedError(BitrixError):
+    """The app's user may not do this (ACCESS_DENIED, ACCESS_ERROR, insufficient_scope, …)."""
+
+
+ACCESS_CODES = frozenset(
+    {
+        "ACCESS_DENIED",
+        "ACCESS_ERROR",
+        "insufficient_scope",
+        "INVALID_CREDENTIALS",
+        "user_access_error",
+    }
+)
+
+
+class TokenSource(Protocol):
+    """Gives the current access token and refreshes it once a call says it expired."""
+
+    def access_token(self) -> str: ...
+
+    def refresh(self, rejected_token: str) -> str: ...
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    """How hard to try before giving the error back to the inbox (which retries later)."""
+
+    attempts: int = 6
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        jitter = 0.5 + random.random() / 2  # noqa: S311 - jitter, not security
+        return float(min(self.max_delay, self.base_delay * 2**attempt) * jitter)
+
+
+@dataclass(slots=True)
+class CallStats:
+    """Counters for /metrics and the benchmarks."""
+
+    requests: int = 0
+    batch_commands: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    refreshes: int = 0
+    errors: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+class LoopThread:
+    """One asyncio loop in a daemon thread; every fast-bitrix24 call runs here."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="bitrix-loop", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coro: Any, timeout: float = CALL_TIMEOUT_SECONDS) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+
+
+class Transport:
+    """Sends one REST request through fast-bitrix24 (its throttle shared per endpoint)."""
+
+    def __init__(self, *, requests_per_second: float = 2.0, burst: int = 50) -> None:
+        self._loop = LoopThread()
+        self._clients: dict[str, tuple[BitrixAsync, aiohttp.ClientSession]] = {}
+        self.requests_per_second = requests_per_second
+        self.burst = burst
+
+    def post(self, endpoint: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._loop.run(self._post(endpoint, method, dict(params)))
+        return result
+
+    async def _post(self, endpoint: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        client = self._client(endpoint)
+        answer = await client.call(method, params, raw=True)
+        if not isinstance(answer, dict):
+            return {"error": "ERROR_UNEXPECTED_ANSWER", "error_description": str(answer)[:200]}
+        return answer
+
+    def _client(self, endpoint: str) -> BitrixAsync:
+        if endpoint not in self._clients:
+            session = aiohttp.ClientSession(
+                raise_for_status=False, timeout=aiohttp.ClientTimeout(total=65)
+            )
+            bitrix = BitrixAsync(
+                endpoint,
+                verbose=False,
+                client=session,
+                ssl=endpoint.startswith("https://"),
+                requests_per_second=self.requests_per_second,
+                request_pool_size=self.burst,
+            )
+            self._clients[endpoint] = (bitrix, session)
+        return self._clients[endpoint][0]
+
+    def close(self) -> None:
+        async def _close() -> None:
+            for _, session in self._clients.values():
+                await session.close()
+
+        try:
+            self._loop.run(_close(), timeout=10)
+        finally:
+            self._loop.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Per-command results and errors of one `batch` request."""
+
+    results: dict[str, Any]
+    errors: dict[str, BitrixError]
+    totals: dict[str, int]
+    next: dict[str, int]
+
+
+class BitrixClient:
+    """REST calls for one portal: retries, token refresh, typed errors, request counting."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        endpoint: str,
+        tokens: TokenSource | None,
+        *,
+        retry: RetryPolicy | None = None,
+        auth_connector: str = "",
+        stats: CallStats | None = None,
+    ) -> None:
+        self.transport = transport
+        self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+        self.tokens = tokens
+        self.retry = retry or RetryPolicy()
+        self.auth_connector = auth_connector
+        self.stats = stats or CallStats()
+
+    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        """One method call; returns its `result`."""
+        answer = self._request(method, dict(params or {}))
+        return answer.get("result")
+
+    def call_full(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One method call; returns the whole answer (`result`, `total`, `next`, `time`)."""
+        return self._request(method, dict(params or {}))
+
+    def batch(
+        self, commands: Mapping[str, tuple[str, Mapping[str, Any]]], *, halt: bool = False
+    ) -> BatchResult:
+        """Up to 50 commands in one HTTP request; later commands may use `$result[key]…`."""
+        if not commands:
+            return BatchResult({}, {}, {}, {})
+        if len(commands) > 50:
+            raise ValueError("a batch holds at most 50 commands")
+        cmd = {
+            key: f"{method}?{http_build_query(_stringify(params))}"
+            for key, (method, params) in commands.items()
+        }
+        self.stats.batch_commands += len(cmd)
+        answer = self._request("batch", {"halt": 1 if halt else 0, "cmd": cmd})
+        body = answer.get("result") or {}
+        errors_raw = body.get("result_error") or {}
+        errors = {
+            key: _typed_error(
+                str(err.get("error", "")), str(err.get("error_description", "")), commands[key][0]
+            )
+            for key, err in (errors_raw.items() if isinstance(errors_raw, dict) else [])
+            if isinstance(err, dict)
+        }
+        results = body.get("result") or {}
+        return BatchResult(
+            results=results if isinstance(results, dict) else {},
+            errors=errors,
+            totals=_as_dict(body.get("result_total")),
+            next=_as_dict(body.get("result_next")),
+        )
+
+    def _request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        refreshed = False
+        attempt = 0
+        while True:
+            token = self.tokens.access_token() if self.tokens else ""
+            sent = dict(params, auth=token) if token else params
+            answer = self._send(method, sent)
+            code = str(answer.get("error", "")) if "error" in answer else ""
+            if not code:
+                return answer
+            description = str(answer.get("error_description", ""))
+            if code in TOKEN_CODES and self.tokens and not refreshed:
+                refreshed = True
+                self.stats.refreshes += 1
+                self.tokens.refresh(token)
+                continue
+            if code in TOKEN_CODES and self.tokens:
+                raise AuthRevokedError(code, description, method=method)
+            if code in RETRYABLE_CODES:
+                attempt += 1
+                wait = self._retry_wait(code, answer, attempt)
+                if attempt >= self.retry.attempts:
+                    self.stats.errors += 1
+                    raise RateLimitedError(
+                        code, description, method=method, retry_after=max(wait, 30)
+                    )
+                self.stats.retries += 1
+                log.warning("bitrix %s answered %s; retry %d in %.1fs", method, code, attempt, wait)
+                self.retry.sleep(wait)
+                continue
+            self.stats.errors += 1
+            raise _typed_error(code, description, method)
+
+    def _retry_wait(self, code: str, answer: dict[str, Any], attempt: int) -> float:
+        if code == "QUERY_LIMIT_EXCEEDED":
+            self.stats.rate_limited += 1
+        if code == "OPERATION_TIME_LIMIT":
+            self.stats.rate_limited += 1
+            reset_at = _float((answer.get("time") or {}).get("operating_reset_at"))
+            if reset_at:
+                return max(0.5, min(reset_at - time.time(), 600.0))
+        return self.retry.delay(attempt)
+
+    def _send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.stats.requests += 1
+        self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+        try:
+            return self.transport.post(self.endpoint, method, params)
+        except (RuntimeError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            # fast-bitrix24 already retried connection errors and 5xx before giving up
+            self.stats.errors += 1
+            raise PortalUnavailableError(
+                "PORTAL_UNAVAILABLE", str(exc)[:300], method=method
+            ) from exc
+
+
+def _typed_error(code: str, description: str, method: str) -> BitrixError:
+    if code in ACCESS_CODES:
+        return AccessDeniedError(code, description, method=method)
+    if code in ("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"):
+        return RateLimitedError(code, description, method=method)
+    return BitrixError(code, description, method=method)
+
+
+def _stringify(params: Mapping[str, Any]) -> dict[str, Any]:
+    """fast-bitrix24 turns None/True into "None"/"True": send what Bitrix understands instead."""
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Y" if value else "N"
+        if isinstance(value, Mapping):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        return value
+
+    return {k: convert(v) for k, v in params.items()}
+
+
+def _as_dict(value: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(str(value))
+    except (TypeError, ValueError):
+        return 0.0

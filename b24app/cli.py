@@ -1,0 +1,197 @@
+"""`b24app`: serve, check, events, sandbox, demo, replay and the report commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from b24app.config import ConfigError, Settings, load_app_config, settings_from_environment
+from b24app.services import Services
+
+log = logging.getLogger("b24app")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
+
+
+def out(text: str = "") -> None:
+    """Command output for people (logs go to stderr)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def build_services(args: argparse.Namespace | None = None) -> Services:
+    settings = settings_from_environment()
+    config_path = getattr(args, "config", None) or settings.config_path
+    return Services(settings, load_app_config(Path(config_path) if config_path else None))
+
+
+def next_step_hint(settings: Settings, services: Services, url: str) -> str:
+    if settings.webhook_mode or services.default_portal():
+        return ""
+    if settings.client_id:
+        return (
+            f"No portal installed yet: in Bitrix24 create a local app with handler {url}/b24/app "
+            f"and install path {url}/b24/install (see README), then open it once."
+        )
+    return (
+        "No portal connected: set B24_CLIENT_ID/B24_CLIENT_SECRET and install the local app, "
+        "or set B24_WEBHOOK_URL/B24_APPLICATION_TOKEN, or try `b24app demo` (README)."
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Web server (waitress), inbox worker and scheduler in one process."""
+    from waitress import create_server
+
+    from b24app.web import create_app
+    from b24app.worker import Worker
+    from scheduler import build_scheduler
+
+    services = build_services(args)
+    url = services.settings.public_url or f"http://{args.host}:{args.port}"
+    worker = Worker(services)
+    released = services.inbox.release_claims_of_dead_workers() if services.db.is_sqlite else 0
+    if released:
+        log.info("%d events left in progress by a stopped process are queued again", released)
+    app = create_app(services, wakeup=worker.wakeup.set)
+    server = create_server(app, host=args.host, port=args.port, threads=8)
+    stop = threading.Event()
+    worker_thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
+    worker_thread.start()
+    scheduler, leader = build_scheduler(services)
+    scheduler.start()
+    hint = next_step_hint(services.settings, services, url)
+    out(
+        f"b24app serving on http://{args.host}:{server.effective_port}"
+        + (f" — {hint}" if hint else "")
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        worker.wakeup.set()
+        scheduler.shutdown(wait=False)
+        leader.release()
+        worker_thread.join(timeout=10)
+        services.close()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Verify the configuration and the portal connection, saying what is wrong."""
+    from b24app.bitrix import BitrixError
+    from b24app.install import check_connection
+
+    services = build_services(args)
+    settings = services.settings
+    out(
+        f"config: ok ({settings.config_path or 'regulation defaults'}), "
+        f"{len(services.config.clients)} clients, shadow mode "
+        f"{'on' if services.config.shadow_mode else 'off'}"
+    )
+    out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
+    portal = services.default_portal()
+    if portal is None and settings.webhook_mode:
+        services.ensure_webhook_portal("webhook", "")
+        portal = services.portals.get("webhook")
+    if portal is None:
+        out("portal: none connected — " + next_step_hint(settings, services, "<public url>"))
+        return 1
+    try:
+        found = check_connection(services.client_for(portal))
+    except BitrixError as exc:
+        out(f"portal {portal.domain or portal.client_endpoint}: FAILED: {exc}")
+        return 1
+    finally:
+        services.close()
+    app = found.get("app") or {}
+    profile = found.get("profile") or {}
+    out(
+        f"portal {portal.domain}: ok (mode {portal.mode}, app installed: {app.get('INSTALLED')}, "
+        f"acting user #{profile.get('ID')} {profile.get('NAME', '')} "
+        f"{profile.get('LAST_NAME', '')})"
+    )
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    services = build_services(args)
+    if args.action == "retry":
+        count = services.inbox.retry_failed([int(i) for i in args.ids] or None)
+        out(f"{count} failed events queued again; a running `b24app serve` picks them up")
+        return 0
+    rows = services.inbox.list_rows(args.status, limit=args.limit)
+    for row in rows:
+        out(
+            f"#{row['id']:>6} {row['status']:<10} {row['event']:<18} task {row['task_id']:<7} "
+            f"attempts {row['attempts']} {row['last_error'][:80]}"
+        )
+    out(json.dumps(services.inbox.stats()))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from b24app.sandbox import run_sandbox
+
+    run_sandbox(args.host, args.port, rate_limit=not args.no_rate_limit, state_file=args.state)
+    return 0
+
+
+def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="b24app", description=__doc__)
+    parser.add_argument("--config", help="regulation TOML file (default: $B24APP_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web server, worker and scheduler")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("check", help="verify config and portal connection").set_defaults(func=cmd_check)
+    events = sub.add_parser("events", help="list inbox events or retry failed ones")
+    events.add_argument("action", choices=["list", "retry"])
+    events.add_argument("ids", nargs="*", help="inbox ids to retry (default: all failed)")
+    events.add_argument("--status", choices=["pending", "processing", "done", "failed", "ignored"])
+    events.add_argument("--limit", type=int, default=50)
+    events.set_defaults(func=cmd_events)
+    sandbox = sub.add_parser("sandbox", help="run a local sandbox Bitrix24 portal")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--no-rate-limit", action="store_true")
+    sandbox.add_argument("--state", type=Path, help="keep the portal's state in this JSON file")
+    sandbox.set_defaults(func=cmd_sandbox)
+    for register in extra:
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[Any], None]]:
+    from b24app import commands
+
+    return commands.REGISTRARS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser(_extra_commands()).parse_args(argv)
+    try:
+        settings = settings_from_environment()
+        configure_logging(settings.log_level)
+        return int(args.func(args))
+    except ConfigError as exc:
+        sys.stderr.write(f"b24app: configuration error: {exc}\n")
+        return 2

@@ -1,0 +1,239 @@
+"""Installed portals: their tokens, serialised refresh, and the install/uninstall records."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+from sqlalchemy import insert, select, update
+
+from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError
+from b24app.schema import portals
+from b24app.storage import Database
+
+log = logging.getLogger(__name__)
+
+INSTALLED, UNINSTALLED, NEEDS_REINSTALL = "installed", "uninstalled", "needs_reinstall"
+REFRESH_LEASE_SECONDS = 30.0
+OAUTH_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Portal:
+    """One portal the app is installed on (keyed by member_id, stable across domain changes)."""
+
+    member_id: str
+    domain: str
+    client_endpoint: str
+    server_endpoint: str
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    application_token: str
+    scope: str
+    user_id: int
+    status: str
+    mode: str
+    installed_at: float
+    refreshed_at: float
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """What the OAuth server answers to a refresh."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    member_id: str
+    client_endpoint: str
+    server_endpoint: str
+    scope: str
+    user_id: int
+
+
+class OAuthError(Exception):
+    """The OAuth server refused (invalid_grant: the refresh token is dead, reinstall needed)."""
+
+    def __init__(self, code: str, description: str = "") -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+
+
+class OAuthServer:
+    """Talks to the Bitrix24 OAuth server (oauth.bitrix.info, or the sandbox's)."""
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+
+    def refresh(self, refresh_token: str, now: float) -> TokenPair:
+        params = {
+            "grant_type": "refresh_token",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": refresh_token,
+        }
+        try:
+            answer = requests.get(self.token_url, params=params, timeout=OAUTH_TIMEOUT_SECONDS)
+            body: dict[str, Any] = answer.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise PortalUnavailableError("OAUTH_UNAVAILABLE", str(exc)[:200]) from exc
+        if "error" in body or "access_token" not in body:
+            raise OAuthError(
+                str(body.get("error", "invalid_response")), str(body.get("error_description", ""))
+            )
+        expires = float(body.get("expires") or now + float(body.get("expires_in", 3600)))
+        return TokenPair(
+            access_token=str(body["access_token"]),
+            refresh_token=str(body["refresh_token"]),
+            expires_at=expires,
+            member_id=str(body.get("member_id", "")),
+            client_endpoint=str(body.get("client_endpoint", "")),
+            server_endpoint=str(body.get("server_endpoint", "")),
+            scope=str(body.get("scope", "")),
+            user_id=int(body.get("user_id") or 0),
+        )
+
+
+class PortalStore:
+    """The portals table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, member_id: str) -> Portal | None:
+        with self.db.begin() as conn:
+            row = conn.execute(select(portals).where(portals.c.member_id == member_id)).first()
+        return Portal(**row._mapping) if row else None
+
+    def installed(self) -> list[Portal]:
+        with self.db.begin() as conn:
+            rows = conn.execute(select(portals).where(portals.c.status != UNINSTALLED)).all()
+        return [Portal(**r._mapping) for r in rows]
+
+    def save_install(self, **values: Any) -> Portal:
+        """Insert or overwrite a portal on install (a reinstall brings a new application token)."""
+        values = dict(values, status=INSTALLED, installed_at=self.db.clock(), last_error="")
+        member_id = values["member_id"]
+        with self.db.begin() as conn:
+            changed = conn.execute(
+                update(portals).where(portals.c.member_id == member_id).values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(portals).values(**values))
+        portal = self.get(member_id)
+        assert portal is not None  # noqa: S101 - written just above
+        return portal
+
+    def mark_uninstalled(self, member_id: str) -> None:
+        """ONAPPUNINSTALL: keep the record (and the data) but drop the tokens."""
+        with self.db.begin() as conn:
+            conn.execute(
+                update(portals)
+                .where(portals.c.member_id == member_id)
+                .values(status=UNINSTALLED, access_token="", refresh_token="", expires_at=0.0)
+            )
+
+    def set_status(self, member_id: str, status: str, error: str = "") -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(portals)
+                .where(portals.c.member_id == member_id)
+                .values(status=status, last_error=error[:1000])
+            )
+
+    def store_refreshed(self, member_id: str, old_refresh: str, pair: TokenPair) -> bool:
+        """Persist a rotated pair atomically, only over the refresh token it replaced."""
+        values: dict[str, Any] = {
+            "access_token": pair.access_token,
+            "refresh_token": pair.refresh_token,
+            "expires_at": pair.expires_at,
+            "refreshed_at": self.db.clock(),
+            "status": INSTALLED,
+            "last_error": "",
+        }
+        if pair.client_endpoint:
+            values["client_endpoint"] = pair.client_endpoint
+        with self.db.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(portals)
+                    .where(portals.c.member_id == member_id, portals.c.refresh_token == old_refresh)
+                    .values(**values)
+                ).rowcount
+            )
+
+
+class PortalTokens:
+    """TokenSource for one portal: the stored token, refreshed on `expired_token`, one at a time.
+
+    Both tokens rotate on every refresh, so two concurrent refreshes would invalidate each other:
+    a per-process lock and a database lease serialise them across threads and instances, and a
+    caller that finds the token already replaced simply uses the new one.
+    """
+
+    _locks: ClassVar[dict[str, threading.Lock]] = {}
+    _locks_guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, store: PortalStore, oauth: OAuthServer, member_id: str) -> None:
+        self.store = store
+        self.oauth = oauth
+        self.member_id = member_id
+
+    def _portal(self) -> Portal:
+        portal = self.store.get(self.member_id)
+        if portal is None or portal.status == UNINSTALLED:
+            raise AuthRevokedError("APP_NOT_INSTALLED", f"portal {self.member_id} is not installed")
+        return portal
+
+    def access_token(self) -> str:
+        portal = self._portal()
+        if portal.status == NEEDS_REINSTALL:
+            raise AuthRevokedError("NEEDS_REINSTALL", portal.last_error or "reinstall the app")
+        return portal.access_token
+
+    def refresh(self, rejected_token: str) -> str:
+        with self._lock():
+            db = self.store.db
+            holder = f"{threading.get_ident()}"
+            lease = f"refresh:{self.member_id}"
+            deadline = db.clock() + REFRESH_LEASE_SECONDS
+            while not db.try_lease(lease, holder, REFRESH_LEASE_SECONDS):
+                if db.clock() > deadline:
+                    raise PortalUnavailableError("REFRESH_BUSY", "another instance is refreshing")
+                threading.Event().wait(0.2)
+            try:
+                return self._refresh_locked(rejected_token)
+            finally:
+                db.release_lease(lease, holder)
+
+    def _refresh_locked(self, rejected_token: str) -> str:
+        portal = self._portal()
+        if portal.access_token and portal.access_token != rejected_token:
+            return portal.access_token  # someone else refreshed meanwhile
+        try:
+            pair = self.oauth.refresh(portal.refresh_token, self.store.db.clock())
+        except OAuthError as exc:
+            self.store.set_status(
+                self.member_id, NEEDS_REINSTALL, f"token refresh refused: {exc.code}"
+            )
+            log.error(
+                "portal %s: refresh refused (%s): reinstall the app", self.member_id, exc.code
+            )
+            raise AuthRevokedError(
+                exc.code, "the refresh token was refused; reinstall the app"
+            ) from exc
+        if not self.store.store_refreshed(self.member_id, portal.refresh_token, pair):
+            raise BitrixError("REFRESH_CONFLICT", "the stored refresh token changed during refresh")
+        log.info("portal %s: access token refreshed", self.member_id)
+        return pair.access_token
+
+    def _lock(self) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(self.member_id, threading.Lock())

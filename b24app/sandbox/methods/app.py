@@ -1,0 +1,132 @@
+"""app.info, placement.*, scope, server.time (§1.2, §13.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from b24app.sandbox.errors import RestError, access_denied, missing
+from b24app.sandbox.events import SCOPES
+from b24app.sandbox.methods import CallContext, arg, method, require_app
+from b24app.sandbox.model import Placement
+
+PLACEMENTS = frozenset(
+    {
+        "DEFAULT",
+        "TASK_VIEW_TAB",
+        "TASK_VIEW_SIDEBAR",
+        "TASK_VIEW_TOP_PANEL",
+        "TASK_LIST_CONTEXT_MENU",
+        "TASK_USER_LIST_TOOLBAR",
+        "TASK_GROUP_LIST_TOOLBAR",
+        "TASK_ROBOT_DESIGNER_TOOLBAR",
+        "LEFT_MENU",
+        "USER_PROFILE_MENU",
+        "USER_PROFILE_TOOLBAR",
+        "SONET_GROUP_DETAIL_TAB",
+        "SONET_GROUP_TOOLBAR",
+        "IM_TEXTAREA",
+        "IM_SIDEBAR",
+        "PAGE_BACKGROUND_WORKER",
+        "REST_APP_URI",
+    }
+)
+LICENSE = {"LICENSE": "ru_project", "LICENSE_TYPE": "project", "LICENSE_FAMILY": "project"}
+
+
+@method("app.info")
+def app_info(ctx: CallContext, params: Any) -> Any:
+    state = ctx.core.state
+    if not ctx.is_app:
+        # Chosen reading: a webhook has no app; it gets the licence and scope only.
+        return {"SCOPE": list(SCOPES), **LICENSE}
+    return {
+        "ID": state.app_id,
+        "CODE": state.client_id,
+        "VERSION": state.install.version,
+        "STATUS": "L",
+        "INSTALLED": state.install.installed and state.install.finished,
+        "PAYMENT_EXPIRED": "N",
+        "DAYS": None,
+        "LANGUAGE_ID": "ru",
+        **LICENSE,
+    }
+
+
+@method("scope")
+def scope(ctx: CallContext, params: Any) -> Any:
+    return list(SCOPES)
+
+
+@method("server.time")
+def server_time(ctx: CallContext, params: Any) -> Any:
+    from b24app.sandbox.clock import iso
+
+    return iso(ctx.core.now())
+
+
+@method("placement.bind")
+def placement_bind(ctx: CallContext, params: Any) -> Any:
+    require_app(ctx)
+    if not ctx.core.is_admin(ctx.user_id):
+        raise access_denied("Administrator rights required")
+    code = str(arg(params, "PLACEMENT") or "").upper()
+    if code not in PLACEMENTS:
+        raise RestError(400, "ERROR_PLACEMENT_NOT_FOUND", "Placement not found")
+    handler = str(arg(params, "HANDLER") or "")
+    if not handler:
+        raise missing("HANDLER")
+    if not handler.startswith(("http://", "https://")):
+        raise RestError(400, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL")
+    state = ctx.core.state
+    if any(p.placement == code and p.handler == handler for p in state.placements.values()):
+        raise RestError(400, "ERROR_PLACEMENT_HANDLER_EXISTS", "Handler already binded")
+    options = arg(params, "OPTIONS") or {}
+    placement = Placement(
+        state.next_id("placements"),
+        code,
+        handler,
+        str(arg(params, "TITLE") or ""),
+        str(arg(params, "DESCRIPTION") or ""),
+        options if isinstance(options, dict) else {},
+        int(arg(params, "USER_ID") or 0),
+    )
+    state.placements[placement.id] = placement
+    return True
+
+
+@method("placement.unbind")
+def placement_unbind(ctx: CallContext, params: Any) -> Any:
+    require_app(ctx)
+    code = str(arg(params, "PLACEMENT") or "").upper()
+    handler = arg(params, "HANDLER")
+    state = ctx.core.state
+    doomed = [
+        p.id
+        for p in state.placements.values()
+        if p.placement == code and (not handler or p.handler == handler)
+    ]
+    for pid in doomed:
+        del state.placements[pid]
+    return {"count": len(doomed)}
+
+
+@method("placement.get")
+def placement_get(ctx: CallContext, params: Any) -> Any:
+    require_app(ctx)
+    return [
+        {
+            "placement": p.placement,
+            "handler": p.handler,
+            "title": p.title,
+            "description": p.description,
+            "options": p.options or [],
+            "langAll": [],
+        }
+        for p in sorted(ctx.core.state.placements.values(), key=lambda p: p.id)
+    ]
+
+
+@method("placement.list")
+def placement_list(ctx: CallContext, params: Any) -> Any:
+    require_app(ctx)
+    return sorted(PLACEMENTS)

@@ -1,0 +1,128 @@
+"""One REST call: auth, limits, faults, the method itself and the `time` object (§0, §11, §12)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from b24app.sandbox.clock import iso
+from b24app.sandbox.core import PortalCore
+from b24app.sandbox.errors import RestError, not_found_method
+from b24app.sandbox.faults import Faults
+from b24app.sandbox.methods import REGISTRY, CallContext, ListResult, load_all
+from b24app.sandbox.ratelimit import LeakyBucket
+
+log = logging.getLogger(__name__)
+load_all()
+
+
+@dataclass
+class Caller:
+    """Who is calling: parsed from the URL (webhook) or the `auth` parameter (OAuth)."""
+
+    kind: str  # "oauth" | "webhook"
+    user_id: int | None = None
+    secret: str | None = None
+    token: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    rest_method: str
+    sub_methods: list[str] = field(default_factory=list)
+    auth: str = "none"
+    user_id: int | None = None
+
+    @property
+    def error(self) -> str | None:
+        return str(self.body["error"]) if "error" in self.body else None
+
+
+class Rest:
+    def __init__(self, core: PortalCore, bucket: LeakyBucket | None, faults: Faults) -> None:
+        self.core = core
+        self.bucket = bucket
+        self.faults = faults
+
+    def time_block(self, method: str, start: float, processing: float) -> dict[str, Any]:
+        finish = start + processing
+        operating, reset_at = self.core.meter.operating(method)
+        return {
+            "start": round(start, 6),
+            "finish": round(finish, 6),
+            "duration": round(finish - start, 6),
+            "processing": round(processing, 6),
+            "date_start": iso(start),
+            "date_finish": iso(finish),
+            "operating": round(operating, 6),
+            "operating_reset_at": int(reset_at or (start + 600)),
+        }
+
+    def authenticate(self, caller: Caller) -> CallContext:
+        state = self.core.state
+        if caller.kind == "webhook":
+            user = state.users.get(caller.user_id or 0)
+            secret = state.webhook_secrets.get(caller.user_id or 0)
+            if user is None or not user.active or secret is None or secret != caller.secret:
+                raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+            return CallContext(self.core, user.id, "webhook")
+        if not caller.token:
+            raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+        access = self.core.tokens.check(caller.token)
+        return CallContext(self.core, access.user_id, "oauth", caller.token)
+
+    def call(self, method: str, params: Any, caller: Caller) -> Outcome:
+        """A plain (non-batch) HTTP call of `method`."""
+        method = method.lower()
+        outcome = Outcome(500, {}, method, auth=caller.kind)
+        try:
+            if self.bucket is not None:
+                self.bucket.hit()
+            with self.core.lock:
+                ctx = self.authenticate(caller)
+                outcome.user_id = ctx.user_id
+                fault = self.faults.take(method)
+                if fault is not None:
+                    raise fault
+                if method == "batch":
+                    from b24app.sandbox.batch import run_batch
+
+                    outcome.body, outcome.sub_methods = run_batch(self, ctx, params)
+                else:
+                    outcome.body = self.run_method(ctx, method, params, direct=True)
+                outcome.status = 200
+                self.core.save()
+        except RestError as err:
+            outcome.status, outcome.body = err.status, err.body()
+        return outcome
+
+    def run_method(self, ctx: CallContext, method: str, params: Any, *, direct: bool) -> Any:
+        """Run one method; returns the response body (direct) or (value, extras) for batch."""
+        handler = REGISTRY.get(method)
+        if handler is None:
+            raise not_found_method(method)
+        self.core.meter.check(method)
+        connector = params.get("auth_connector") if isinstance(params, dict) else None
+        ctx.connector = str(connector or ctx.connector or "")
+        start = self.core.now()
+        began = time.perf_counter()
+        try:
+            value = handler(ctx, params)
+        finally:
+            processing = time.perf_counter() - began
+            self.core.meter.charge(method, processing)
+        body: dict[str, Any] = {}
+        if isinstance(value, ListResult):
+            body["result"] = value.result
+            if value.next is not None:
+                body["next"] = value.next
+            if value.total is not None:
+                body["total"] = value.total
+        else:
+            body["result"] = value
+        body["time"] = self.time_block(method, start, processing)
+        return body

@@ -1,0 +1,167 @@
+"""The composition root: one object that wires storage, the portal clients and the handlers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from b24app.bitrix import BitrixClient, CallStats, RetryPolicy, Transport
+from b24app.calendar_source import build_calendar
+from b24app.clocks import ClockStore
+from b24app.config import Settings
+from b24app.effects import EffectApplier
+from b24app.gateway import PortalGateway
+from b24app.inbox import Inbox
+from b24app.portals import INSTALLED, OAuthServer, Portal, PortalStore, PortalTokens
+from b24app.storage import Clock, Database
+from b24app.task_store import TaskStore
+from handlers import router as default_router
+from handlers.context import HandlerContext
+from handlers.routing import Router
+from rules.regulation import AppConfig
+from rules.worktime import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+_WEBHOOK_USER = re.compile(r"/rest/(\d+)/[^/]+/?$")
+
+
+class Services:
+    """Everything a process needs, built once from Settings and the regulation config."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: AppConfig,
+        *,
+        clock: Clock = time.time,
+        retry: RetryPolicy | None = None,
+        router: Router | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock
+        self.retry = retry
+        self.router = router or default_router
+        self.db = Database(settings.effective_database_url, clock=clock)
+        self.db.create_schema()
+        self.inbox = Inbox(self.db, max_attempts=settings.max_attempts)
+        self.portals = PortalStore(self.db)
+        self.oauth = OAuthServer(settings.oauth_url, settings.client_id, settings.client_secret)
+        self.stats = CallStats()
+        self._transport: Transport | None = None
+        self._calendar: WorkCalendar | None = None
+
+    # -- time ----------------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.calendar.timezone)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), self.tz)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        year = self.now().year
+        if self._calendar is None or year + 1 not in self._calendar.holidays.covered_years | {
+            year + 1
+        }:
+            self._calendar = build_calendar(self.config.calendar, range(year - 1, year + 3))
+        return self._calendar
+
+    def set_config(self, config: AppConfig) -> None:
+        """New regulation numbers (settings page): used by the next event."""
+        self.config = config
+        self._calendar = None
+
+    # -- portals -------------------------------------------------------------------------------
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = Transport(
+                requests_per_second=self.settings.requests_per_second, burst=self.settings.burst
+            )
+        return self._transport
+
+    def expected_token(self, member_id: str) -> str:
+        """The application token events of this portal must carry ('' = unknown portal)."""
+        if self.settings.webhook_mode:
+            return self.settings.webhook_application_token
+        portal = self.portals.get(member_id)
+        return portal.application_token if portal and portal.status != "uninstalled" else ""
+
+    def ensure_webhook_portal(self, member_id: str, domain: str) -> None:
+        """Webhook mode: remember the portal the outgoing webhook speaks for."""
+        if self.portals.get(member_id) is None:
+            self.portals.save_install(
+                member_id=member_id,
+                domain=domain,
+                client_endpoint=self.settings.webhook_url,
+                server_endpoint="",
+                application_token=self.settings.webhook_application_token,
+                user_id=self.webhook_user_id(),
+                mode="webhook",
+            )
+
+    def webhook_user_id(self) -> int:
+        match = _WEBHOOK_USER.search(self.settings.webhook_url)
+        return int(match.group(1)) if match else 0
+
+    def client_for(self, portal: Portal) -> BitrixClient:
+        if portal.mode == "webhook" or self.settings.webhook_mode:
+            return BitrixClient(
+                self.transport, self.settings.webhook_url, None, retry=self.retry, stats=self.stats
+            )
+        tokens = PortalTokens(self.portals, self.oauth, portal.member_id)
+        return BitrixClient(
+            self.transport,
+            portal.client_endpoint,
+            tokens,
+            retry=self.retry,
+            auth_connector=self.settings.auth_connector,
+            stats=self.stats,
+        )
+
+    def gateway_for(self, member_id: str) -> PortalGateway | None:
+        portal = self.portals.get(member_id)
+        if portal is None or portal.status == "uninstalled":
+            return None
+        return PortalGateway(self.client_for(portal), portal.user_id)
+
+    def default_portal(self) -> Portal | None:
+        installed = [p for p in self.portals.installed() if p.status == INSTALLED]
+        return installed[0] if installed else None
+
+    # -- handler plumbing ----------------------------------------------------------------------
+    def task_store(self, member_id: str) -> TaskStore:
+        return TaskStore(self.db, member_id)
+
+    def context_for(self, member_id: str, gateway: PortalGateway, source: str) -> HandlerContext:
+        return HandlerContext(
+            member_id=member_id,
+            config=self.config,
+            portal=gateway,
+            store=self.task_store(member_id),
+            calendar=self.calendar,
+            now=self.now(),
+            source=source,
+        )
+
+    def applier_for(self, member_id: str, gateway: PortalGateway | None) -> EffectApplier:
+        auth_connector = "" if self.settings.webhook_mode else self.settings.auth_connector
+        return EffectApplier(
+            self.task_store(member_id),
+            gateway,
+            ClockStore(self.db, member_id),
+            self.config,
+            self.calendar,
+            auth_connector=auth_connector,
+        )
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        self.db.dispose()

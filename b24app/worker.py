@@ -1,0 +1,119 @@
+"""The inbox worker: claims events, runs handlers, applies effects, retries with backoff."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+
+from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError, RateLimitedError
+from b24app.effects import RetryableWriteError
+from b24app.inbox import InboxItem
+from b24app.services import Services
+from handlers.routing import HandlerEvent
+from rules.types import TaskId
+
+log = logging.getLogger(__name__)
+
+AUTH_RETRY_SECONDS = 600.0
+
+
+class Worker:
+    """Processes inbox rows off the request path; one per process is enough for SQLite."""
+
+    def __init__(self, services: Services, worker_id: str | None = None) -> None:
+        self.services = services
+        self.worker_id = worker_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.wakeup = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until `stop` is set; sleeps between polls unless woken by a new event."""
+        log.info("worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                busy = self.drain()
+            except Exception:
+                log.exception("worker %s: unexpected error while draining", self.worker_id)
+                busy = 0
+            if not busy:
+                self.wakeup.wait(self.services.settings.worker_poll_seconds)
+                self.wakeup.clear()
+
+    def drain(self, limit: int = 10) -> int:
+        """Claim and process one batch of due events; returns how many were claimed."""
+        items = self.services.inbox.claim(self.worker_id, limit)
+        for item in items:
+            self.process(item)
+        return len(items)
+
+    def drain_all(self, max_rounds: int = 1000) -> int:
+        total = 0
+        for _ in range(max_rounds):
+            claimed = self.drain()
+            if not claimed:
+                break
+            total += claimed
+        return total
+
+    def process(self, item: InboxItem) -> None:
+        inbox = self.services.inbox
+        extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
+        try:
+            reason = self._handle(item)
+        except RateLimitedError as exc:
+            inbox.fail(item, str(exc), retry_after=exc.retry_after)
+            log.warning(
+                "event %s rate-limited; retry in %.0fs", item.id, exc.retry_after, extra=extra
+            )
+        except RetryableWriteError as exc:
+            inbox.fail(item, str(exc))
+            log.warning("event %s: write failed, will retry: %s", item.id, exc, extra=extra)
+        except AuthRevokedError as exc:
+            inbox.fail(item, f"portal needs reinstall: {exc}", retry_after=AUTH_RETRY_SECONDS)
+            log.error(
+                "event %s kept: the portal's tokens are refused (%s)", item.id, exc, extra=extra
+            )
+        except (PortalUnavailableError, BitrixError) as exc:
+            parked = inbox.fail(item, str(exc))
+            log.warning(
+                "event %s failed (%s)%s", item.id, exc, " and parked" if parked else "", extra=extra
+            )
+        except Exception as exc:
+            parked = inbox.fail(item, f"{type(exc).__name__}: {exc}")
+            log.exception(
+                "event %s crashed the handler%s",
+                item.id,
+                " (parked)" if parked else "",
+                extra=extra,
+            )
+        else:
+            inbox.finish(item.id, ignored_reason=reason)
+            if reason:
+                log.info("event %s ignored: %s", item.id, reason, extra=extra)
+
+    def _handle(self, item: InboxItem) -> str:
+        """Run the handler and apply its effects; returns the reason when nothing was needed."""
+        services = self.services
+        gateway = services.gateway_for(item.member_id)
+        if gateway is None:
+            return "the portal is not installed"
+        event = HandlerEvent(
+            name=item.event,
+            task_id=TaskId(item.task_id),
+            comment_id=_field(item, "ID") if "COMMENT" in item.event else 0,
+            message_id=_field(item, "MESSAGE_ID"),
+            data=item.data,
+        )
+        ctx = services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
+        outcome = services.router.dispatch(event, ctx)
+        if outcome.ignored:
+            return outcome.ignored
+        services.applier_for(item.member_id, gateway).apply(outcome.effects)
+        return ""
+
+
+def _field(item: InboxItem, key: str) -> int:
+    fields = item.data.get("FIELDS_AFTER")
+    raw = fields.get(key) if isinstance(fields, dict) else None
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0

@@ -1,0 +1,103 @@
+"""Effects: what a handler wants done, as data. Only b24app.effects performs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from handlers.records import TaskRecord
+from rules.types import TaskId, UserId
+
+
+@dataclass(frozen=True, slots=True)
+class AddComment:
+    """Write a task comment (task.commentitem.add works on both task cards)."""
+
+    key: str
+    task_id: TaskId
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateTask:
+    """Set task fields: the rounded estimate, the agreed deadline."""
+
+    key: str
+    task_id: TaskId
+    time_estimate_minutes: int | None = None
+    deadline: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAction:
+    """A status action: start, complete, renew, defer."""
+
+    key: str
+    task_id: TaskId
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """A personal notification in the portal (im.notify.system.add)."""
+
+    key: str
+    user_id: UserId
+    text: str
+    task_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTask:
+    """A new task for the client (a late defect report is a new task, п. 3.2)."""
+
+    key: str
+    origin_task_id: TaskId
+    title: str
+    description: str
+    created_by: UserId
+    responsible_id: UserId
+    group_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTask:
+    """Store the task's regulation record (always applied, after the portal writes)."""
+
+    record: TaskRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """One decision for the audit log: what, why (clause), triggered by what."""
+
+    task_id: TaskId
+    decision: str
+    clause: str
+    trigger: str
+    from_state: str = ""
+    to_state: str = ""
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StartClock:
+    """Start an SLA clock (п. 4.1 estimate, п. 1.2 reaction)."""
+
+    task_id: TaskId
+    kind: str
+    started_at: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopClock:
+    """Stop the open SLA clocks of a kind on a task."""
+
+    task_id: TaskId
+    kind: str
+    at: datetime
+
+
+PortalWrite = AddComment | UpdateTask | TaskAction | Notify | CreateTask
+Effect = PortalWrite | SaveTask | Audit | StartClock | StopClock

@@ -1,0 +1,104 @@
+"""The regulation record the app keeps per task (its state and the facts behind it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from rules.types import TaskId, TaskState, UserId
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """Per-task regulation state; hooks for SLA (accepted_at) and billing (billable_minutes)."""
+
+    task_id: TaskId
+    state: TaskState = TaskState.NEW
+    client: str = ""
+    title: str = ""
+    created_by: int = 0
+    responsible_id: int = 0
+    group_id: int = 0
+    created_at: datetime | None = None
+    accepted_at: datetime | None = None  # п. 4.1: the estimate clock starts here
+    refused_codes: tuple[str, ...] = ()
+    text_digest: str = ""
+    estimate_raw_minutes: int | None = None
+    estimate_minutes: int | None = None
+    by_actual_time: bool = False
+    auto_accepted: bool = False
+    estimated_by: UserId | None = None
+    estimated_at: datetime | None = None
+    term: str = ""  # п. 4.3 as words, for messages and pages
+    term_working_days: int | None = None
+    term_calendar_days: int | None = None
+    term_until: date | None = None
+    approved_by: UserId | None = None
+    approved_at: datetime | None = None
+    deadline: datetime | None = None
+    done_at: datetime | None = None
+    warranty_last_day: date | None = None
+    billable_minutes: int = 0
+    overrun_level: str = "none"
+    time_spent_minutes: int = 0
+    last_status: int = 0
+    urgent: bool = False
+    chat_card: bool = False
+    rework_since: datetime | None = None
+    rework_periods: tuple[tuple[datetime, datetime], ...] = ()
+    deleted: bool = False
+    processed_comments: tuple[int, ...] = ()  # recent comment/message ids already handled
+
+    def replace(self, **changes: Any) -> TaskRecord:
+        return dataclasses.replace(self, **changes)
+
+
+def record_to_json(record: TaskRecord) -> dict[str, Any]:
+    """A JSON-safe dict (datetimes as ISO 8601 with offset)."""
+    return {f.name: _dump(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def record_from_json(data: dict[str, Any]) -> TaskRecord:
+    """Inverse of record_to_json; unknown keys (from newer versions) are ignored."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(TaskRecord):
+        if f.name in data:
+            values[f.name] = _load(f.name, data[f.name])
+    return TaskRecord(**values)
+
+
+_DATETIME_FIELDS = {
+    "created_at",
+    "accepted_at",
+    "estimated_at",
+    "approved_at",
+    "deadline",
+    "done_at",
+    "rework_since",
+}
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    return value
+
+
+def _load(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATETIME_FIELDS:
+        return datetime.fromisoformat(value)
+    if name in ("warranty_last_day", "term_until"):
+        return date.fromisoformat(value)
+    if name == "state":
+        return TaskState(value)
+    if name == "rework_periods":
+        return tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in value)
+    if name in ("refused_codes", "processed_comments"):
+        return tuple(value)
+    return value

@@ -1,0 +1,56 @@
+"""п. 3.1, 3.3: billable time against the approved estimate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rules.estimate import round_up_minutes
+from rules.regulation import RegulationConfig
+from rules.types import TimeEntry
+
+
+class OverrunLevel(StrEnum):
+    """п. 3.3: how far the billable time has gone towards the approved estimate."""
+
+    NONE = "none"
+    WARNING = "warning"
+    EXCEEDED = "exceeded"
+
+
+@dataclass(frozen=True, slots=True)
+class OverrunDecision:
+    """п. 3.3: the level reached, with the minutes and percent behind it."""
+
+    level: OverrunLevel
+    billable_minutes: int
+    approved_minutes: int | None
+    percent: int
+    clause: str = "3.3"
+
+
+def billable_minutes(entries: Iterable[TimeEntry], unit: int) -> int:
+    """п. 3.1: each time entry rounded up to the unit (15 min), then summed; empty ones bill 0."""
+    return sum(
+        round_up_minutes(-(-entry.seconds // 60), unit) for entry in entries if entry.seconds > 0
+    )
+
+
+def decide_overrun(
+    billable: int, approved: int | None, config: RegulationConfig
+) -> OverrunDecision:
+    """п. 3.3: warn at 80 % of the approved estimate; more than 100 % means re-estimate."""
+    if approved is None:  # п. 3.4: «по факту» has nothing to overrun
+        return OverrunDecision(OverrunLevel.NONE, billable, None, 0)
+    if approved <= 0:
+        level = OverrunLevel.EXCEEDED if billable > 0 else OverrunLevel.NONE
+        return OverrunDecision(level, billable, approved, 100 if billable > 0 else 0)
+    percent = billable * 100 // approved
+    if billable > approved:
+        level = OverrunLevel.EXCEEDED
+    elif billable * 100 >= config.overrun_warning_percent * approved:
+        level = OverrunLevel.WARNING
+    else:
+        level = OverrunLevel.NONE
+    return OverrunDecision(level, billable, approved, percent)

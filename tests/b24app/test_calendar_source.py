@@ -1,0 +1,99 @@
+"""The working-time calendar built from `holidays` and rules.preholiday."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from b24app.calendar_source import build_calendar, build_holiday_table
+from rules import preholiday
+from rules.regulation import CalendarConfig
+from rules.worktime import CalendarNotCovered, WorkCalendar, add_duration, next_working_instant
+
+MSK = ZoneInfo("Europe/Moscow")
+CAL = build_calendar(CalendarConfig(), range(2024, 2028))
+
+DAY_ROWS = [
+    pytest.param(date(2025, 11, 1), True, id="2025-11-01-working-saturday"),
+    pytest.param(date(2025, 11, 3), False, id="2025-11-03-moved-day-off"),
+    pytest.param(date(2024, 12, 28), True, id="2024-12-28-working-saturday"),
+    pytest.param(date(2024, 12, 30), False, id="2024-12-30-moved-day-off"),
+    pytest.param(date(2026, 1, 5), False, id="2026-01-05-new-year"),
+    pytest.param(date(2026, 1, 9), False, id="2026-01-09-moved-day-off"),
+    pytest.param(date(2026, 1, 12), True, id="2026-01-12-first-working-day"),
+    pytest.param(date(2026, 3, 9), False, id="2026-03-09-observed"),
+    pytest.param(date(2026, 5, 1), False, id="2026-05-01"),
+    pytest.param(date(2027, 2, 20), True, id="2027-02-20-working-saturday"),
+    pytest.param(date(2027, 2, 22), False, id="2027-02-22-moved-day-off"),
+]
+
+
+@pytest.mark.parametrize(("day", "expected"), DAY_ROWS)
+def test_public_calendar(day: date, expected: bool) -> None:
+    assert CAL.is_working_day(day) is expected
+
+
+def year_norm(cal: WorkCalendar, year: int) -> tuple[int, int]:
+    """Working days and the 40-hour-week norm (8 h a day, one hour less on shortened days)."""
+    days = hours = 0
+    day = date(year, 1, 1)
+    while day.year == year:
+        if cal.is_working_day(day):
+            days += 1
+            hours += 8 - (day in cal.holidays.shortened_days)
+        day += timedelta(days=1)
+    return days, hours
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        pytest.param(2024, (248, 1979), id="2024"),
+        pytest.param(2025, (247, 1972), id="2025"),
+        pytest.param(2026, (247, 1972), id="2026"),
+    ],
+)
+def test_year_matches_the_official_production_calendar(
+    year: int, expected: tuple[int, int]
+) -> None:
+    assert year_norm(CAL, year) == expected
+
+
+def test_every_shortened_day_is_a_working_day_of_its_year() -> None:
+    for year, days in preholiday.SHORTENED_DAYS.items():
+        for day in days:
+            assert day.year == year
+            assert CAL.is_working_day(day), day
+
+
+def test_holiday_start_counts_from_next_working_morning() -> None:
+    start = datetime(2026, 1, 5, 10, tzinfo=MSK)
+    assert next_working_instant(start, CAL) == datetime(2026, 1, 12, 9, tzinfo=MSK)
+    assert add_duration(start, 480, CAL) == datetime(2026, 1, 12, 17, tzinfo=MSK)
+
+
+def test_shortened_day_from_the_table() -> None:
+    start = datetime(2025, 4, 30, 16, tzinfo=MSK)
+    assert add_duration(start, 120, CAL) == datetime(2025, 5, 5, 10, tzinfo=MSK)
+
+
+def test_years_outside_the_shortened_table_are_not_covered() -> None:
+    table = build_holiday_table([2023, 2026, 2031])
+    assert table.covered_years == frozenset({2026})
+    assert all(day.year == 2026 for day in table.days_off | table.working_days)
+    cal = build_calendar(CalendarConfig(), [2031])
+    with pytest.raises(CalendarNotCovered):
+        cal.is_working_day(date(2031, 3, 3))
+
+
+def test_no_years_gives_an_empty_table() -> None:
+    assert build_holiday_table([]).covered_years == frozenset()
+
+
+def test_without_public_holidays_no_table_is_loaded() -> None:
+    cal = build_calendar(CalendarConfig(use_public_holidays=False), [2026])
+    assert cal.holidays.covered_years == frozenset()
+    assert cal.is_working_day(date(2026, 1, 5))
+    assert cal.is_working_day(date(2031, 3, 3))

@@ -1,0 +1,211 @@
+"""п. 4.2: «Согласовано» as a rule, not a substring; the «Ознакомлен» sign-off."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import approval, comments
+from rules.regulation import RegulationConfig
+from rules.types import Role, TaskState
+
+APPROVAL_TEXTS = [
+    # Affirmative: counts.
+    pytest.param("Согласовано", True, id="bare"),
+    pytest.param("согласовано", True, id="lowercase"),
+    pytest.param("СОГЛАСОВАНО", True, id="caps"),
+    pytest.param("Согласовано.", True, id="dot"),
+    pytest.param("Согласовано!", True, id="exclamation"),
+    pytest.param("Согласовано!!!", True, id="many-exclamations"),
+    pytest.param("  Согласовано  ", True, id="spaces-around"),
+    pytest.param("Добрый день! Согласовано.", True, id="greeting-and-dot"),
+    pytest.param("Добрый день, согласовано", True, id="greeting-comma"),
+    pytest.param("Согласовано, спасибо", True, id="thanks-after"),
+    pytest.param("Спасибо, согласовано!", True, id="thanks-before"),
+    pytest.param("[USER=5]Иван[/USER], согласовано", True, id="after-mention"),
+    pytest.param("Согласовано, [USER=7]Анна Петрова[/USER]", True, id="before-mention"),
+    pytest.param("Всё согласовано", True, id="yo-all"),
+    pytest.param("Да, согласовано", True, id="yes-comma"),
+    pytest.param("Ок, согласовано", True, id="ok-comma"),
+    pytest.param("Смета согласована", True, id="feminine-short-participle"),
+    pytest.param("Оценка и сроки согласованы", True, id="plural-short-participle"),
+    pytest.param("Бюджет согласован.", True, id="masculine-short-participle"),
+    pytest.param("[B]Согласовано[/B]", True, id="bold"),
+    pytest.param("Со[B]гласо[/B]вано", True, id="bold-inside-word"),
+    pytest.param("Согласовано 👍", True, id="emoji"),
+    pytest.param("Здравствуйте!\n\nСогласовано.\n\nС уважением, Мария", True, id="multi-line"),
+    pytest.param("Согласовано\nА когда будет готово?", True, id="then-question-new-line"),
+    pytest.param("Согласовано. А когда начнёте?", True, id="then-question-sentence"),
+    pytest.param("Согласовано, а когда будет готово?", True, id="then-question-same-sentence"),
+    pytest.param("Согласовано? Да, согласовано.", True, id="asked-then-stated"),
+    pytest.param("[QUOTE]Оценка 3 ч[/QUOTE]Согласовано", True, id="estimate-quoted-reply"),
+    pytest.param("Как и договаривались, согласовано", True, id="as-agreed-other-clause"),
+    pytest.param("Согласовано с руководителем, начинайте", True, id="with-whom"),
+    pytest.param("согласовано&nbsp;", True, id="html-entity"),
+    # Negated.
+    pytest.param("не согласовано", False, id="negated"),
+    pytest.param("Пока не согласовано", False, id="not-yet"),
+    pytest.param("Ещё не согласовано", False, id="not-yet-yo"),
+    pytest.param("Несогласовано", False, id="joined-negation"),
+    pytest.param("Не совсем согласовано", False, id="not-quite"),
+    pytest.param("Не до конца согласовано", False, id="not-fully"),
+    pytest.param("Согласовано не будет", False, id="will-not-be"),
+    pytest.param("Согласовано? Нет, не согласовано.", False, id="asked-then-negated"),
+    pytest.param("Согласовано. Хотя нет, не согласовано", False, id="stated-then-negated"),
+    # Asked.
+    pytest.param("согласовано?", False, id="question"),
+    pytest.param("Это согласовано?", False, id="this-question"),
+    pytest.param("Согласовано ли это с бухгалтерией", False, id="li-particle"),
+    pytest.param("Согласовано, да?", False, id="tag-question"),
+    pytest.param("Согласовано или нет?", False, id="or-not-question"),
+    pytest.param("Это согласовано, или нужно что-то ещё?", False, id="or-clause-question"),
+    pytest.param("Согласовано?!", False, id="question-exclamation"),
+    # Quoted only.
+    pytest.param("[QUOTE]Согласовано[/QUOTE] а сроки?", False, id="only-quoted"),
+    pytest.param(
+        "[QUOTE]Ответ: [QUOTE]Согласовано[/QUOTE][/QUOTE]Уточните сроки", False, id="nested-quote"
+    ),
+    pytest.param(">>Согласовано\nЖдём ответа бухгалтерии", False, id="chat-quote"),
+    # Other word forms.
+    pytest.param("согласуйте, пожалуйста", False, id="other-form-imperative"),
+    pytest.param("Согласуем завтра", False, id="other-form-future"),
+    pytest.param("Отправил на согласование", False, id="other-form-noun"),
+    pytest.param("Нужно согласовать с директором", False, id="other-form-infinitive"),
+    pytest.param("Согласен", False, id="other-form-agree"),
+    pytest.param("Согласна, делайте", False, id="other-form-agree-feminine"),
+    pytest.param("Согласовали", False, id="other-form-past"),
+    # Conditional or hedged.
+    pytest.param("Согласовано, если уложитесь в 2 часа", False, id="conditional-if"),
+    pytest.param("Согласовано при условии, что сроки не сдвинутся", False, id="on-condition"),
+    pytest.param("Согласовано, но без пункта 3", False, id="but-reservation"),
+    pytest.param("Всё согласовано, кроме сроков", False, id="except"),
+    pytest.param("Частично согласовано", False, id="partially"),
+    pytest.param("Как только будет согласовано, напишу", False, id="future"),
+    pytest.param("Вроде согласовано", False, id="hedge"),
+    # No word at all.
+    pytest.param("Спасибо, ждём", False, id="discussion"),
+    pytest.param("", False, id="empty"),
+    pytest.param("[IMG]https://x.ru/a.png[/IMG]", False, id="image-only"),
+    pytest.param("Согласованно", False, id="misspelled"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), APPROVAL_TEXTS)
+def test_is_approval_text(text: str, expected: bool) -> None:
+    assert approval.is_approval_text(comments.to_plain(text)) is expected
+
+
+REASONS = [
+    pytest.param("Согласовано", approval.APPROVED, id="approved"),
+    pytest.param("Хорошо, ждём", approval.NO_APPROVAL_WORD, id="no-word"),
+    pytest.param("Пока не согласовано", approval.NEGATED, id="negated"),
+    pytest.param("Это согласовано?", approval.QUESTION, id="question"),
+    pytest.param("Согласуйте", approval.OTHER_WORD_FORM, id="other-form"),
+    pytest.param("Согласовано, если уложитесь", approval.CONDITIONAL, id="conditional"),
+    pytest.param("[QUOTE]Согласовано[/QUOTE]Хорошо", approval.QUOTED_ONLY, id="quoted-only"),
+    pytest.param(
+        "[QUOTE]Согласовано[/QUOTE]Не согласовано", approval.NEGATED, id="quoted-and-negated"
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), REASONS)
+def test_decide_approval_text_reasons(text: str, reason: str) -> None:
+    decision = approval.decide_approval(
+        text,
+        Role.CLIENT,
+        TaskState.AWAITING_APPROVAL,
+        is_company_user=True,
+        is_responsible=True,
+        config=RegulationConfig(),
+    )
+    assert decision == approval.ApprovalDecision(reason == approval.APPROVED, reason, "4.2")
+
+
+AUTHOR_CASES = [
+    pytest.param(
+        Role.CLIENT, TaskState.AWAITING_APPROVAL, True, True, False, approval.APPROVED, id="client"
+    ),
+    pytest.param(
+        Role.CLIENT, TaskState.IN_PROGRESS, True, True, False, approval.WRONG_STATE, id="in-work"
+    ),
+    pytest.param(
+        Role.INTEGRATOR, TaskState.AWAITING_ESTIMATE, True, True, False, approval.WRONG_STATE,
+        id="state-checked-before-role",
+    ),
+    pytest.param(
+        Role.INTEGRATOR, TaskState.AWAITING_APPROVAL, False, False, False, approval.NOT_CLIENT,
+        id="integrator",
+    ),
+    pytest.param(
+        Role.APP, TaskState.AWAITING_APPROVAL, True, True, False, approval.NOT_CLIENT, id="app"
+    ),
+    pytest.param(
+        Role.SYSTEM, TaskState.AWAITING_APPROVAL, True, True, False, approval.NOT_CLIENT,
+        id="system",
+    ),
+    pytest.param(
+        Role.CLIENT, TaskState.AWAITING_APPROVAL, False, False, False, approval.NOT_COMPANY_USER,
+        id="other-company",
+    ),
+    pytest.param(
+        Role.CLIENT, TaskState.AWAITING_APPROVAL, True, False, True, approval.NOT_RESPONSIBLE,
+        id="responsible-only",
+    ),
+    pytest.param(
+        Role.CLIENT, TaskState.AWAITING_APPROVAL, True, False, False, approval.APPROVED,
+        id="any-company-user",
+    ),
+    pytest.param(
+        Role.CLIENT, TaskState.AWAITING_APPROVAL, True, True, True, approval.APPROVED,
+        id="the-responsible",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "company_user", "responsible", "responsible_only", "reason"), AUTHOR_CASES
+)
+def test_decide_approval_author_and_state(
+    role: Role,
+    state: TaskState,
+    company_user: bool,
+    responsible: bool,
+    responsible_only: bool,
+    reason: str,
+) -> None:
+    decision = approval.decide_approval(
+        "Добрый день! Согласовано.",
+        role,
+        state,
+        is_company_user=company_user,
+        is_responsible=responsible,
+        config=RegulationConfig(approval_from_responsible_only=responsible_only),
+    )
+    assert (decision.approved, decision.reason, decision.clause) == (
+        reason == approval.APPROVED,
+        reason,
+        "4.2",
+    )
+
+
+ACKNOWLEDGEMENTS = [
+    pytest.param("Ознакомлен", True, id="masculine"),
+    pytest.param("Ознакомлена.", True, id="feminine"),
+    pytest.param("С регламентом ознакомлен(а)", True, id="form-text"),
+    pytest.param("С регламентом ознакомлена, спасибо!", True, id="with-thanks"),
+    pytest.param("Ознакомились, всё понятно", True, id="plural-past"),
+    pytest.param("Ознакомлен, но не согласен с п. 3.3", True, id="with-objection"),
+    pytest.param("[USER=1]Ольга[/USER], ознакомился", True, id="after-mention"),
+    pytest.param("Не ознакомлен", False, id="negated"),
+    pytest.param("Ещё не ознакомилась", False, id="not-yet"),
+    pytest.param("Ознакомлен?", False, id="question"),
+    pytest.param("Вы ознакомлены с регламентом?", False, id="asked-by-someone"),
+    pytest.param("Ознакомлюсь позже", False, id="future"),
+    pytest.param("[QUOTE]С регламентом ознакомлен(а)[/QUOTE]Что это?", False, id="quoted"),
+    pytest.param("Спасибо", False, id="other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ACKNOWLEDGEMENTS)
+def test_is_acknowledgement_text(text: str, expected: bool) -> None:
+    assert approval.is_acknowledgement_text(comments.to_plain(text)) is expected

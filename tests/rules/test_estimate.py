@@ -1,0 +1,233 @@
+"""п. 3.1, 3.4, 3.5, 4.1, 4.3: reading estimates and terms, rounding, approval need."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rules import comments, estimate
+from rules.estimate import Estimate, Term
+from rules.regulation import RegulationConfig
+
+TODAY = date(2026, 11, 20)
+
+
+def _est(minutes: int | None, term: Term | None = None) -> Estimate:
+    return Estimate(raw_minutes=minutes, by_actual_time=minutes is None, term=term)
+
+
+ESTIMATES = [
+    # REGULATION.md examples.
+    pytest.param("Оценка: 2 ч 30 мин", _est(150), id="regulation-h-min"),
+    pytest.param(
+        "Предварительная оценка — 1,5 часа, срок 3 дня",
+        _est(90, Term(working_days=3)),
+        id="regulation-decimal-comma-with-term",
+    ),
+    pytest.param("оценка 45 минут", _est(45), id="regulation-minutes"),
+    pytest.param("Оценка: по факту", _est(None), id="regulation-by-actual"),
+    # Units.
+    pytest.param("Оценка: 2 ч", _est(120), id="unit-ch"),
+    pytest.param("Оценка: 2 ч.", _est(120), id="unit-ch-dot"),
+    pytest.param("Оценка: 1 час", _est(60), id="unit-chas"),
+    pytest.param("Оценка: 3 часа", _est(180), id="unit-chasa"),
+    pytest.param("Оценка: 5 часов", _est(300), id="unit-chasov"),
+    pytest.param("Оценка: 2h", _est(120), id="unit-h"),
+    pytest.param("estimate 3 hr", _est(180), id="unit-hr-english"),
+    pytest.param("Оценка 4 hours", _est(240), id="unit-hours"),
+    pytest.param("Оценка: 20 мин", _est(20), id="unit-min"),
+    pytest.param("Оценка: 20 мин.", _est(20), id="unit-min-dot"),
+    pytest.param("Оценка: 1 минута", _est(1), id="unit-minuta"),
+    pytest.param("Оценка: 3 минуты", _est(3), id="unit-minuty"),
+    pytest.param("Оценка 40m", _est(40), id="unit-m"),
+    pytest.param("Оценка 40 min", _est(40), id="unit-min-english"),
+    pytest.param("Оценка: 1ч30м", _est(90), id="joined-h-m"),
+    pytest.param("Оценка 1 час 30 минут", _est(90), id="words-h-m"),
+    pytest.param("Оценка: 2 часа и 15 минут", _est(135), id="h-and-m"),
+    pytest.param("Оценка 2:30", _est(150), id="clock-after-keyword"),
+    pytest.param("оценка 1,5ч", _est(90), id="decimal-comma-joined"),
+    pytest.param("0.5 ч", _est(30), id="decimal-point-bare"),
+    pytest.param("Оценка: 0,33 ч", _est(20), id="decimal-rounds-up-to-minute"),
+    pytest.param("Оценка: полчаса", _est(30), id="polchasa"),
+    pytest.param("оценка пол часа", _est(30), id="pol-chasa-split"),
+    pytest.param("Оценка — полтора часа", _est(90), id="poltora"),
+    pytest.param("Оценка: четверть часа", _est(15), id="quarter"),
+    pytest.param("Оценка: час", _est(60), id="bare-chas"),
+    pytest.param("Оценка: час 30 минут", _est(90), id="bare-chas-and-minutes"),
+    pytest.param("Оценка: два часа", _est(120), id="number-word"),
+    pytest.param("Оценка: по фактическим трудозатратам", _est(None), id="by-actual-long"),
+    pytest.param("Оценить заранее нельзя, работаем по факту", _est(None), id="by-actual-verb"),
+    pytest.param("По факту", _est(None), id="by-actual-alone"),
+    # Other keyword forms.
+    pytest.param("Оценил в 2 часа 15 минут", _est(135), id="keyword-ocenil"),
+    pytest.param("Оцениваю в 3 часа", _est(180), id="keyword-ocenivayu"),
+    pytest.param("Оценим в 30 минут", _est(30), id="keyword-ocenim"),
+    pytest.param("Переоценка: 6 часов", _est(360), id="keyword-reestimate"),
+    pytest.param("Оценка по задаче 123: 2 часа", _est(120), id="ticket-number-before"),
+    pytest.param("Оценка 2-3 часа", _est(180), id="range-upper-bound"),
+    pytest.param(
+        "Оценка:\n- бэкенд 2 ч\n- фронт 1 ч\nИтого: 3 ч", _est(180), id="total-wins-over-parts"
+    ),
+    pytest.param("Оценка: итого\n2 ч", _est(120), id="total-on-next-line"),
+    pytest.param(
+        "Оценка: всего 2 ч 15 мин, итого уточню", _est(135), id="total-without-value-falls-back"
+    ),
+    pytest.param("Оценка: 2 ч (анализ 30 мин)", _est(120), id="first-duration"),
+    pytest.param("Оценка: по факту, ориентир 3 ч", _est(None), id="by-actual-first"),
+    pytest.param("Оценка: 3 ч, дальнейшие доработки по факту", _est(180), id="duration-first"),
+    # Bare durations.
+    pytest.param("2 ч", _est(120), id="bare-2h"),
+    pytest.param("45 минут", _est(45), id="bare-45-min"),
+    pytest.param("Примерно 2 часа", _est(120), id="bare-with-filler"),
+    pytest.param("полтора часа", _est(90), id="bare-poltora"),
+    # Terms.
+    pytest.param(
+        "Оценка 4 ч, срок 3 рабочих дня", _est(240, Term(working_days=3)), id="term-working"
+    ),
+    pytest.param("Оценка 4 ч, срок — 2 дня", _est(240, Term(working_days=2)), id="term-bare-days"),
+    pytest.param(
+        "Оценка 4 ч, срок 10 календарных дней",
+        _est(240, Term(calendar_days=10)),
+        id="term-calendar",
+    ),
+    pytest.param("Оценка 4 ч, срок 2 недели", _est(240, Term(calendar_days=14)), id="term-weeks"),
+    pytest.param(
+        "Оценка 4 ч, срок 2 рабочие недели", _est(240, Term(working_days=10)), id="term-work-weeks"
+    ),
+    pytest.param(
+        "Оценка 4 ч, срок три рабочих дня", _est(240, Term(working_days=3)), id="term-word"
+    ),
+    pytest.param(
+        "Оценка: 3 часа, срок до 30.11",
+        _est(180, Term(until=date(2026, 11, 30))),
+        id="term-until-day-month",
+    ),
+    pytest.param(
+        "Оценка: 3 часа, до 10.11",
+        _est(180, Term(until=date(2027, 11, 10))),
+        id="term-until-rolls-to-next-year",
+    ),
+    pytest.param(
+        "Оценка 4 ч, до 15.01.2027",
+        _est(240, Term(until=date(2027, 1, 15))),
+        id="term-until-full-date",
+    ),
+    pytest.param(
+        "Оценка 4 ч, до 15.01.27",
+        _est(240, Term(until=date(2027, 1, 15))),
+        id="term-until-short-year",
+    ),
+    pytest.param(
+        "Оценка 4 ч, до 5 декабря",
+        _est(240, Term(until=date(2026, 12, 5))),
+        id="term-until-month-name",
+    ),
+    pytest.param(
+        "Оценка 4 ч, до 5 декабря 2027",
+        _est(240, Term(until=date(2027, 12, 5))),
+        id="term-until-month-name-year",
+    ),
+    pytest.param("Оценка 1 ч, до 31.02", _est(60), id="term-invalid-date-ignored"),
+    pytest.param(
+        "Примерно 2 часа, срок 3 рабочих дня",
+        _est(120, Term(working_days=3)),
+        id="bare-with-term",
+    ),
+    pytest.param(
+        "Оценка 4 ч, срок 3 рабочих дня, до 30.11",
+        _est(240, Term(working_days=3, until=date(2026, 11, 30))),
+        id="term-days-and-date",
+    ),
+    # Not an estimate.
+    pytest.param("задача 123", None, id="ticket-number"),
+    pytest.param("до 30.11", None, id="date-alone"),
+    pytest.param("Оценка до 30.11", None, id="keyword-and-date-only"),
+    pytest.param("Оценка 3", None, id="number-without-unit"),
+    pytest.param("пару часов", None, id="couple-of-hours"),
+    pytest.param("Оценка: пару часов", None, id="keyword-couple-of-hours"),
+    pytest.param("Потрачено 2 часа", None, id="time-spent-not-estimate"),
+    pytest.param("Оценку дам через 2 часа", None, id="estimate-comes-later"),
+    pytest.param("Оценка будет завтра", None, id="keyword-no-value"),
+    pytest.param("Иван, посмотрите, пожалуйста, через 2 часа", None, id="bare-with-text"),
+    pytest.param("срок 3 рабочих дня", None, id="term-without-estimate"),
+    pytest.param("Созвон в 15:00", None, id="clock-without-keyword"),
+    pytest.param("В 2 человека сделаем", None, id="ch-prefix-of-word"),
+    pytest.param("", None, id="empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ESTIMATES)
+def test_parse_estimate(text: str, expected: Estimate | None) -> None:
+    assert estimate.parse_estimate(comments.to_plain(text), TODAY) == expected
+
+
+def test_parse_estimate_feb_29_that_passed_has_no_next_year() -> None:
+    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 3, 1))
+    assert parsed == _est(60)
+
+
+def test_parse_estimate_feb_29_ahead_in_leap_year() -> None:
+    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 1, 10))
+    assert parsed == _est(60, Term(until=date(2028, 2, 29)))
+
+
+ROUNDING = [
+    pytest.param(-5, 15, 15, id="negative-is-one-unit"),
+    pytest.param(0, 15, 15, id="zero-is-one-unit"),
+    pytest.param(1, 15, 15, id="1"),
+    pytest.param(14, 15, 15, id="14"),
+    pytest.param(15, 15, 15, id="15"),
+    pytest.param(16, 15, 30, id="16"),
+    pytest.param(59, 15, 60, id="59"),
+    pytest.param(60, 15, 60, id="60"),
+    pytest.param(61, 15, 75, id="61"),
+    pytest.param(89, 15, 90, id="89"),
+    pytest.param(90, 15, 90, id="90"),
+    pytest.param(91, 15, 105, id="91"),
+    pytest.param(0, 30, 30, id="unit30-zero"),
+    pytest.param(1, 30, 30, id="unit30-1"),
+    pytest.param(30, 30, 30, id="unit30-30"),
+    pytest.param(31, 30, 60, id="unit30-31"),
+    pytest.param(61, 30, 90, id="unit30-61"),
+]
+
+
+@pytest.mark.parametrize(("minutes", "unit", "expected"), ROUNDING)
+def test_round_up_minutes(minutes: int, unit: int, expected: int) -> None:
+    assert estimate.round_up_minutes(minutes, unit) == expected
+
+
+SECONDS = [
+    pytest.param(None, None, id="none"),
+    pytest.param(0, None, id="zero"),
+    pytest.param(-60, None, id="negative"),
+    pytest.param(1, 1, id="one-second"),
+    pytest.param(60, 1, id="one-minute"),
+    pytest.param(61, 2, id="rounds-up"),
+    pytest.param(7200, 120, id="two-hours"),
+]
+
+
+@pytest.mark.parametrize(("seconds", "expected"), SECONDS)
+def test_minutes_from_seconds(seconds: int | None, expected: int | None) -> None:
+    assert estimate.minutes_from_seconds(seconds) == expected
+
+
+APPROVAL_NEED = [
+    pytest.param(_est(45), 45, False, id="below-hour"),
+    pytest.param(_est(60), 60, False, id="exactly-hour"),
+    pytest.param(_est(61), 75, True, id="over-hour"),
+    pytest.param(_est(None), None, True, id="by-actual"),
+    pytest.param(_est(30), None, True, id="no-rounded-value"),
+]
+
+
+@pytest.mark.parametrize(("parsed", "rounded", "expected"), APPROVAL_NEED)
+def test_needs_approval(parsed: Estimate, rounded: int | None, expected: bool) -> None:
+    assert estimate.needs_approval(parsed, rounded, RegulationConfig()) is expected
+
+
+def test_needs_approval_uses_config_limit() -> None:
+    config = RegulationConfig(auto_accept_max_minutes=120)
+    assert estimate.needs_approval(_est(90), 90, config) is False
