@@ -181,9 +181,9 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
 
 
 def _extra_commands() -> list[Callable[[Any], None]]:
-    from b24app import commands
+    from b24app.extensions import cli_registrars
 
-    return commands.REGISTRARS
+    return cli_registrars()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

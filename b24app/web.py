@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from b24app import install as installer
 from b24app.api import task_view
 from b24app.events import APP_EVENTS, MalformedEventError, parse_event, safe_auth, tokens_match
+from b24app.extensions import web_registrars
 from b24app.metrics import render_metrics
 from b24app.services import Services
 
@@ -218,9 +219,6 @@ def create_app(svc: Services, *, wakeup: Callable[[], None] | None = None) -> Fl
         app.extensions["b24app.wakeup"] = wakeup
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _json_http_error)
-    for register in _PAGE_MODULES:
+    for register in web_registrars():
         register(app)
     return app
-
-
-_PAGE_MODULES: list[Callable[[Flask], None]] = []
