@@ -17,6 +17,8 @@ APP_EVENTS = frozenset(
 )
 KNOWN_EVENTS = TASK_EVENTS | COMMENT_EVENTS | APP_EVENTS
 
+COALESCED_EVENTS = frozenset({"ONTASKUPDATE"})
+COALESCE_PREFIX = "u:"
 MAX_KEYS = 2000
 MAX_DEPTH = 8
 _EVENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
@@ -101,7 +103,12 @@ def dedup_key(
     member_id: str, name: str, task_id: int, comment_id: int, message_id: int, ts: int, data: Any
 ) -> str:
     """A task is added once and a comment is written once, whichever way the event came
-    (online, offline queue, sweep): those keys name the object. Updates name the delivery."""
+    (online, offline queue, sweep): those keys name the object. Task updates coalesce: while
+    one is waiting in the inbox, more updates of that task add nothing (the handler re-reads
+    the task anyway); once it is claimed, its key is freed for the next change (Inbox.claim)."""
+    if name in COALESCED_EVENTS and task_id:
+        body = json.dumps([member_id, name, task_id])
+        return COALESCE_PREFIX + hashlib.sha256(body.encode()).hexdigest()
     if name == "ONTASKADD" and task_id:
         parts: list[Any] = [member_id, name, task_id]
     elif name == "ONTASKCOMMENTADD" and task_id:

@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import String, case, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from b24app.events import Event
+from b24app.events import COALESCE_PREFIX, Event
 from b24app.schema import inbox
 from b24app.storage import Database
 
@@ -90,6 +90,13 @@ class Inbox:
             update(inbox)
             .where(inbox.c.id.in_(ids.scalar_subquery()))
             .values(
+                dedup_key=case(
+                    (
+                        inbox.c.dedup_key.startswith(COALESCE_PREFIX),
+                        inbox.c.dedup_key + ":" + cast(inbox.c.id, String),
+                    ),
+                    else_=inbox.c.dedup_key,
+                ),
                 status=PROCESSING,
                 claimed_by=worker_id,
                 lease_until=now + self.lease_seconds,

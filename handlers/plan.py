@@ -24,8 +24,12 @@ class Plan:
     effects: list[Effect] = field(default_factory=list)
     changed: bool = False
 
-    def transition(self, trigger: Trigger, **details: object) -> bool:
-        """Move along the lifecycle table; an illegal move is a logged no-op (False)."""
+    def transition(self, trigger: Trigger, clause: str = "", **details: object) -> bool:
+        """Move along the lifecycle table; an illegal move is a logged no-op (False).
+
+        `clause` names the clause that decided it when more precise than the table's own
+        (a refusal cites the clauses of its violations).
+        """
         step = decide_transition(self.record.state, trigger)
         if step is None:
             log.info(
@@ -39,7 +43,7 @@ class Plan:
             Audit(
                 task_id=self.record.task_id,
                 decision=trigger.value,
-                clause=step.clause,
+                clause=clause or step.clause,
                 trigger=self.trigger,
                 from_state=step.from_state.value,
                 to_state=step.to_state.value,

@@ -102,9 +102,8 @@ def check_text(
     plan.update(text_digest=digest)
     if blocking:
         codes = tuple(v.code for v in blocking)
-        if plan.transition(
-            Trigger.TASK_INVALID, violations=codes, clauses=[v.clause for v in blocking]
-        ):
+        clauses = ", ".join(sorted({v.clause for v in blocking}))
+        if plan.transition(Trigger.TASK_INVALID, clause=clauses, violations=codes):
             plan.update(refused_codes=codes)
             plan.comment(f"refusal:{digest}", messages.refusal(violations, names))
         return

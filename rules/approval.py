@@ -60,6 +60,8 @@ _RESERVATIONS_AFTER = frozenset(
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _CLAUSE_SPLIT_RE = re.compile(r"[,;:()«»\"]|\s[-–—]\s")
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+# Words and clauses around an occurrence that are read: enough for a sentence, linear on any input.
+_WINDOW = 8
 _REASON_ORDER = (NEGATED, APPROVED, CONDITIONAL, QUESTION)
 
 
@@ -96,9 +98,11 @@ def _occurrences(plain: str, forms: frozenset[str]) -> Iterator[_Occurrence]:
                 negated_word = word.startswith("не") and word[2:] in forms
                 if word in forms or negated_word:
                     yield _Occurrence(
-                        before=clause[:pos],
-                        after=clause[pos + 1 :],
-                        later_clauses=tuple(c for c in clauses[index + 1 :] if c),
+                        before=clause[max(pos - _WINDOW, 0) : pos],
+                        after=clause[pos + 1 : pos + 1 + _WINDOW],
+                        later_clauses=tuple(
+                            c[:_WINDOW] for c in clauses[index + 1 : index + 1 + _WINDOW] if c
+                        ),
                         is_question="?" in sentence[len(body) :],
                         negated_word=negated_word,
                     )

@@ -169,10 +169,11 @@ def _duration_minutes(match: re.Match[str]) -> int:
     return _ceil(hours * 60 + minutes)
 
 
-def _first_value(text: str, start: int) -> _Found | None:
-    """The first duration or «по факту» at or after start."""
-    duration = _DURATION_RE.search(text, start)
-    by_actual = _BY_ACTUAL_RE.search(text, start)
+def _first_value(text: str, start: int, end: int | None = None) -> _Found | None:
+    """The first duration or «по факту» in text[start:end]."""
+    end = len(text) if end is None else end
+    duration = _DURATION_RE.search(text, start, end)
+    by_actual = _BY_ACTUAL_RE.search(text, start, end)
     if by_actual and (duration is None or by_actual.start() < duration.start()):
         return _Found(by_actual.start(), by_actual.end(), None)
     if duration:
@@ -185,10 +186,12 @@ def _after_keyword(text: str) -> _Found | None:
     keyword = _KEYWORD_RE.search(text)
     if keyword is None:
         return None
+    end = len(text)
     for total in reversed(list(_TOTAL_RE.finditer(text, keyword.end()))):
-        found = _first_value(text, total.end())
+        found = _first_value(text, total.end(), end)
         if found:
             return found
+        end = total.start()
     clock = _CLOCK_RE.match(text, keyword.end())
     if clock:
         minutes = int(clock.group("h")) * 60 + int(clock.group("m"))

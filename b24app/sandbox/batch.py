@@ -70,6 +70,13 @@ def _commands(params: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in cmd.items()}
 
 
+def command_methods(params: Any) -> list[str]:
+    """Sub-method names of a batch request (for the request log, even when it is refused)."""
+    cmd = arg(params, "cmd")
+    values = cmd.values() if isinstance(cmd, dict) else cmd if isinstance(cmd, list) else []
+    return [str(c).partition("?")[0].strip().lower() for c in values]
+
+
 def run_batch(rest: Rest, ctx: CallContext, params: Any) -> tuple[dict[str, Any], list[str]]:
     commands = _commands(params)
     halt = str(arg(params, "halt", 0)) not in ("0", "", "false", "False", "N")

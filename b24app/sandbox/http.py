@@ -48,6 +48,10 @@ class SandboxServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.portal = portal
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up on keep-alive sockets are normal; log instead of printing."""
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

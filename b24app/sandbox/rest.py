@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from b24app.sandbox.batch import command_methods, run_batch
 from b24app.sandbox.clock import iso
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.errors import RestError, not_found_method
@@ -79,6 +80,8 @@ class Rest:
         """A plain (non-batch) HTTP call of `method`."""
         method = method.lower()
         outcome = Outcome(500, {}, method, auth=caller.kind)
+        if method == "batch":
+            outcome.sub_methods = command_methods(params)
         try:
             if self.bucket is not None:
                 self.bucket.hit()
@@ -89,9 +92,7 @@ class Rest:
                 if fault is not None:
                     raise fault
                 if method == "batch":
-                    from b24app.sandbox.batch import run_batch
-
-                    outcome.body, outcome.sub_methods = run_batch(self, ctx, params)
+                    outcome.body, _ = run_batch(self, ctx, params)
                 else:
                     outcome.body = self.run_method(ctx, method, params, direct=True)
                 outcome.status = 200

@@ -53,7 +53,7 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     box.append(Receiver(f"http://127.0.0.1:{server.server_address[1]}"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield box[0]
     server.shutdown()
@@ -76,9 +76,12 @@ class App:
     application_token: str
 
     def call(self, method: str, params: Any = None) -> requests.Response:
+        url = self.portal.rest_url + method
+        if isinstance(params, list):  # positional: a JSON list body, auth in the query string
+            return requests.post(url, params={"auth": self.access_token}, json=params, timeout=10)
         body = dict(params or {})
         body["auth"] = self.access_token
-        return requests.post(self.portal.rest_url + method, json=body, timeout=10)
+        return requests.post(url, json=body, timeout=10)
 
     def ok(self, method: str, params: Any = None) -> Any:
         response = self.call(method, params)

@@ -1,0 +1,126 @@
+"""Comments on both task cards (bitrix24-rest.md §3.3, §4.4, §5)."""
+
+from __future__ import annotations
+
+import requests
+
+from b24app.sandbox import SandboxPortal
+from tests.sandbox.conftest import App, Receiver, hook_post
+
+BBCODE = "[USER=1]Администратор[/USER], см. [B]файл[/B]\n[QUOTE]Согласовано[/QUOTE]"
+
+
+def test_classic_comment_positional_and_bbcode_kept(portal: SandboxPortal) -> None:
+    """§5: task.commentitem.* take positional parameters (TASKID, ITEMID/FIELDS); BBCode
+    comes back exactly as written; getlist default order is ID desc."""
+    task_id = portal.create_task(1, "T", responsible_id=1)
+    first = hook_post(portal, "task.commentitem.add",
+                      [task_id, {"POST_MESSAGE": BBCODE}]).json()["result"]  # fmt: skip
+    second = hook_post(portal, "task.commentitem.add",
+                       {"TASKID": task_id, "FIELDS": {"POST_MESSAGE": "2"}}).json()["result"]  # fmt: skip
+    assert isinstance(first, int) and second == first + 1
+    got = hook_post(portal, "task.commentitem.get", {"TASKID": task_id, "ITEMID": first}).json()
+    assert got["result"]["POST_MESSAGE"] == BBCODE
+    assert got["result"]["AUTHOR_ID"] == "1"
+    listed = hook_post(portal, "task.commentitem.getlist", [task_id]).json()["result"]
+    assert [c["ID"] for c in listed] == [str(second), str(first)]
+    filtered = hook_post(portal, "task.commentitem.getlist",
+                         [task_id, {"ID": "asc"}, {">ID": first}]).json()["result"]  # fmt: skip
+    assert [c["ID"] for c in filtered] == [str(second)]
+
+
+def test_positional_names_and_order_are_strict(portal: SandboxPortal) -> None:
+    """§4.1: old task.* methods need the documented order. Stricter reading: an object must
+    use the documented UPPER names in that order — lowercase, reordered or extra keys (such as
+    fast-bitrix24's `__order` from call()) are refused."""
+    task_id = portal.create_task(1, "T", responsible_id=1)
+    for bad in (
+        {"FIELDS": {"POST_MESSAGE": "x"}, "TASKID": task_id},
+        {"taskId": task_id, "fields": {"POST_MESSAGE": "x"}},
+        {"__order": "order0000000000", "TASKID": task_id, "FIELDS": {"POST_MESSAGE": "x"}},
+    ):
+        response = hook_post(portal, "task.commentitem.add", bad)
+        assert (response.status_code, response.json()["error"]) == (400, "ERROR_CORE"), bad
+
+
+def test_comment_update_delete_events(app: App, receiver: Receiver) -> None:
+    """§3.3: old card comment events — ADD (ID, TASK_ID), UPDATE/DELETE with ACTION EDIT/DEL."""
+    for event in ("ONTASKCOMMENTADD", "ONTASKCOMMENTUPDATE", "ONTASKCOMMENTDELETE"):
+        app.ok("event.bind", {"event": event, "handler": receiver.url})
+    task_id = app.portal.create_task(1, "T", responsible_id=1)
+    comment = app.portal.add_comment(1, task_id, "hello")
+    app.ok("task.commentitem.update", [task_id, comment, {"POST_MESSAGE": "edited"}])
+    app.ok("task.commentitem.delete", [task_id, comment])
+    app.portal.wait_idle()
+    add = receiver.events("ONTASKCOMMENTADD")[0]
+    assert (add["data[FIELDS_AFTER][ID]"], add["data[FIELDS_AFTER][TASK_ID]"]) == (
+        str(comment), str(task_id))  # fmt: skip
+    assert add["data[FIELDS_BEFORE]"] == "undefined"
+    assert "data[FIELDS_AFTER][MESSAGE_ID]" not in add
+    assert receiver.events("ONTASKCOMMENTUPDATE")[0]["data[FIELDS_AFTER][ACTION]"] == "EDIT"
+    assert receiver.events("ONTASKCOMMENTDELETE")[0]["data[FIELDS_AFTER][ACTION]"] == "DEL"
+
+
+def test_chat_card_comments_are_chat_messages(app: App, receiver: Receiver) -> None:
+    """§3.3/§4.4: new card — ONTASKCOMMENTADD has ID=0 + MESSAGE_ID; commentitem.get/getlist
+    fail (we answer 400 ERROR_CORE, chosen); commentitem.add still works and posts to the chat;
+    im.dialog.messages.get reads the message with DIALOG_ID=chat<CHAT_ID>."""
+    app.ok("event.bind", {"event": "ONTASKCOMMENTADD", "handler": receiver.url})
+    user = app.portal.add_user("Иван")
+    task_id = app.portal.create_task(1, "T", responsible_id=user, chat_card=True)
+    message_id = app.portal.add_comment(user, task_id, BBCODE)
+    via_rest = app.ok("task.commentitem.add", [task_id, {"POST_MESSAGE": "от приложения"}])
+    app.portal.wait_idle()
+    event = receiver.events("ONTASKCOMMENTADD")[0]
+    assert event["data[FIELDS_AFTER][ID]"] == "0"
+    assert event["data[FIELDS_AFTER][MESSAGE_ID]"] == str(message_id)
+    assert event["data[FIELDS_AFTER][TASK_ID]"] == str(task_id)
+    for method, params in (("task.commentitem.get", [task_id, message_id]),
+                           ("task.commentitem.getlist", [task_id])):  # fmt: skip
+        response = app.call(method, params)
+        assert (response.status_code, response.json()["error"]) == (400, "ERROR_CORE")
+    chat_id = app.ok("tasks.task.get", {"taskId": task_id, "select": ["ID", "CHAT_ID"]})
+    chat_id = chat_id["task"]["chatId"]
+    got = app.ok("im.dialog.messages.get", {"DIALOG_ID": f"chat{chat_id}"})
+    texts = {m["id"]: m for m in got["messages"]}
+    assert texts[message_id]["text"] == BBCODE
+    assert texts[message_id]["author_id"] == user
+    assert texts[message_id]["date"].endswith("+03:00")
+    assert texts[via_rest]["author_id"] == 1
+    assert {u["id"] for u in got["users"]} == {1, user}
+
+
+def test_chat_card_status_change_posts_service_message(app: App, receiver: Receiver) -> None:
+    """§4.4/§5: status changes of a chat-card task post a service message (author_id 0) and
+    fire ONTASKCOMMENTADD for it."""
+    app.ok("event.bind", {"event": "ONTASKCOMMENTADD", "handler": receiver.url})
+    task_id = app.portal.create_task(1, "T", responsible_id=1, chat_card=True)
+    app.portal.start_task(1, task_id)
+    app.portal.wait_idle()
+    chat_id = app.portal.core.state.tasks[task_id].chat_id
+    messages = app.ok("im.dialog.messages.get", {"DIALOG_ID": f"chat{chat_id}"})["messages"]
+    assert messages[0]["author_id"] == 0
+    message_ids = [e["data[FIELDS_AFTER][MESSAGE_ID]"] for e in receiver.events()
+                   if e.get("event") == "ONTASKCOMMENTADD"]  # fmt: skip
+    assert message_ids == [str(messages[0]["id"])]
+
+
+def test_non_member_gets_access_error(portal: SandboxPortal) -> None:
+    """§4.4: the chat is readable only by its members → 403 ACCESS_ERROR; the app user is
+    not a member when add_app_to_chats is off."""
+    outsider = portal.add_user("Чужой")
+    task_id = portal.create_task(1, "T", responsible_id=1, chat_card=True)
+    chat_id = portal.core.state.tasks[task_id].chat_id
+    response = requests.post(portal.webhook_url(outsider) + "im.dialog.messages.get",
+                             json={"DIALOG_ID": f"chat{chat_id}"}, timeout=10)  # fmt: skip
+    assert (response.status_code, response.json()["error"]) == (403, "ACCESS_ERROR")
+
+
+def test_app_user_left_out_of_chats(receiver: Receiver) -> None:
+    """Option add_app_to_chats=False: the installer is not put into new task chats."""
+    with SandboxPortal(rate_limit=None, add_app_to_chats=False) as portal:
+        user = portal.add_user("Иван")
+        task_id = portal.create_task(user, "T", responsible_id=user, chat_card=True)
+        chat_id = portal.core.state.tasks[task_id].chat_id
+        response = hook_post(portal, "im.dialog.messages.get", {"DIALOG_ID": f"chat{chat_id}"})
+        assert response.status_code == 403
