@@ -170,6 +170,26 @@ class PortalGateway:
             entries.extend(rows)
         return tuple(entries)
 
+    def time_entries_after(
+        self, cursors: Mapping[TaskId, int]
+    ) -> tuple[dict[TaskId, list[TimeEntry]], dict[TaskId, BitrixError]]:
+        """Up to 50 tasks' getlist calls in one batch: per task, ≤ 50 entries with ID > cursor."""
+        batch = self.client.batch(
+            {
+                f"t{task_id}": ("task.elapseditem.getlist", _time_query(task_id, after_id))
+                for task_id, after_id in cursors.items()
+            }
+        )
+        pages: dict[TaskId, list[TimeEntry]] = {}
+        errors: dict[TaskId, BitrixError] = {}
+        for task_id in cursors:
+            key = f"t{task_id}"
+            if key in batch.errors:
+                errors[task_id] = batch.errors[key]
+            else:
+                pages[task_id] = _time_rows(batch.results.get(key))
+        return pages, errors
+
     def changed_task_ids(self, since: datetime, *, after_id: int = 0) -> list[tuple[int, str]]:
         """Reconciliation sweep: (id, changedDate) of tasks changed since `since`, by ID cursor."""
         found: list[tuple[int, str]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -40,12 +41,14 @@ class Services:
         clock: Clock = time.time,
         retry: RetryPolicy | None = None,
         router: Router | None = None,
+        gateway_factory: Callable[[str], PortalGateway | None] | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
         self.clock = clock
         self.retry = retry
         self.router = router or default_router
+        self._gateway_factory = gateway_factory  # tests and benchmarks: a fake portal
         self.db = Database(settings.effective_database_url, clock=clock)
         self.db.create_schema()
         self.inbox = Inbox(self.db, max_attempts=settings.max_attempts)
@@ -129,6 +132,8 @@ class Services:
         portal = self.portals.get(member_id)
         if portal is None or portal.status == "uninstalled":
             return None
+        if self._gateway_factory is not None:
+            return self._gateway_factory(member_id)
         return PortalGateway(self.client_for(portal), portal.user_id)
 
     def default_portal(self) -> Portal | None:

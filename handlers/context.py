@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -45,6 +46,8 @@ class PortalReader(Protocol):
     ) -> CommentSnapshot | None: ...
 
     def load_time_entries(self, task_id: TaskId) -> tuple[TimeEntry, ...]: ...
+
+    def load_users(self, user_ids: Iterable[int]) -> dict[UserId, UserFacts]: ...
 
 
 class TaskStoreReader(Protocol):

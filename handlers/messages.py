@@ -234,3 +234,26 @@ def package_usage(client: str, percent: int, used: int, included: int) -> str:
         f"({duration(used)} из {duration(included)}). Часы сверх пакета оплачиваются по "
         "тарифам п. 6.2."
     )
+
+
+# -- the month's billing report (b24app report) ----------------------------------------------
+REPORT_KINDS = {
+    "package_fee": "пакет",
+    "chat": "чат",
+    "package": "в пакете",
+    "regular": "сверх пакета",
+    "urgent": "срочно",
+    "warranty": "гарантия",
+}
+
+
+def report_package_fee(package: str, first: date, last: date) -> str:
+    return f"Пакет {package}, {first:%d.%m}–{last:%d.%m.%Y} (п. 6.1)"
+
+
+def report_chat_fee() -> str:
+    return "Чат поддержки (п. 1.6)"
+
+
+def regulation_signed(value: date | None) -> str:
+    return f"Регламент подписан: {value:%d.%m.%Y}" if value else "Регламент не подписан"

@@ -99,6 +99,11 @@ def check_text(
     violations = validate_task(checked, reg, client, creator_role=role)
     blocking = [v for v in violations if v.blocking]
     names = {int(u): f.name for u, f in users.items()}
+    wanted = {int(i) for v in violations for i in _ids(v.details.get("responsible_ids"))}
+    if wanted - set(names):
+        names.update(
+            {int(u): f.name for u, f in ctx.portal.load_users(wanted - set(names)).items()}
+        )
     plan.update(text_digest=digest)
     if blocking:
         codes = tuple(v.code for v in blocking)
@@ -250,3 +255,7 @@ def on_task_deleted(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     for kind in ("estimate", "reaction"):
         plan.add(StopClock(task_id=event.task_id, kind=kind, at=ctx.now))
     return plan.outcome("nothing to do")
+
+
+def _ids(value: object) -> tuple[int, ...]:
+    return tuple(int(i) for i in value) if isinstance(value, tuple | list) else ()

@@ -62,6 +62,16 @@ _DELAY_WORDS = frozenset(
         "позже",
         "завтра",
         "сегодня",
+        "ушло",
+        "ушел",
+        "ушла",
+        "потрачено",
+        "потратил",
+        "потратили",
+        "затрачено",
+        "заняла",
+        "занял",
+        "заняло",
     ]
 )
 _TOTAL_RE = re.compile(r"(?<![\w])(?:итого|всего)\w*")
@@ -93,6 +103,9 @@ _FILLER = frozenset(
         "течение",
         "за",
         "до",
+        "задача",
+        "работа",
+        "доработка",
     ]
 )
 _INT_WORDS = "|".join(_NUMBER_WORDS)
@@ -181,25 +194,43 @@ def _first_value(text: str, start: int, end: int | None = None) -> _Found | None
     return None
 
 
-def _after_keyword(text: str) -> _Found | None:
-    """п. 4.1: «оценка …» followed by a duration; a total («итого 3 ч») wins over the parts."""
-    keyword = _KEYWORD_RE.search(text)
-    if keyword is None:
-        return None
+def _total_after(text: str, start: int) -> _Found | None:
+    """п. 4.1: a total («итого 3 ч») wins over the parts listed before it."""
     end = len(text)
-    for total in reversed(list(_TOTAL_RE.finditer(text, keyword.end()))):
+    for total in reversed(list(_TOTAL_RE.finditer(text, start))):
         found = _first_value(text, total.end(), end)
         if found:
             return found
         end = total.start()
-    clock = _CLOCK_RE.match(text, keyword.end())
+    return None
+
+
+def _value_after(text: str, start: int, end: int) -> _Found | None:
+    """The value a keyword introduces, unless it is when the estimate comes or time spent."""
+    clock = _CLOCK_RE.match(text, start, end)
     if clock:
         minutes = int(clock.group("h")) * 60 + int(clock.group("m"))
         return _Found(clock.start("h"), clock.end(), minutes)
-    found = _first_value(text, keyword.end())
-    if found and set(_WORD_RE.findall(text[keyword.end() : found.start])) & _DELAY_WORDS:
+    found = _first_value(text, start, end)
+    if found and set(_WORD_RE.findall(text[start : found.start])) & _DELAY_WORDS:
         return None
     return found
+
+
+def _after_keyword(text: str) -> _Found | None:
+    """п. 4.1: «оценка …» followed by a duration, each keyword read up to the next one."""
+    keywords = list(_KEYWORD_RE.finditer(text))
+    if not keywords:
+        return None
+    total = _total_after(text, keywords[0].end())
+    if total:
+        return total
+    ends = [k.start() for k in keywords[1:]] + [len(text)]
+    for keyword, end in zip(keywords, ends, strict=True):
+        found = _value_after(text, keyword.end(), end)
+        if found:
+            return found
+    return None
 
 
 def _bare_duration(text: str) -> _Found | None:

@@ -62,7 +62,7 @@ class InstallActions:
             "APPLICATION_TOKEN": self.core.state.install.application_token,
             "APPLICATION_SCOPE": ",".join(SCOPES),
             "PLACEMENT": placement,
-            "PLACEMENT_OPTIONS": json.dumps(options),
+            "PLACEMENT_OPTIONS": json.dumps(options, separators=(",", ":")),
         }
 
     def install_app(

@@ -41,6 +41,11 @@ APPROVAL_TEXTS = [
     pytest.param("Как и договаривались, согласовано", True, id="as-agreed-other-clause"),
     pytest.param("Согласовано с руководителем, начинайте", True, id="with-whom"),
     pytest.param("согласовано&nbsp;", True, id="html-entity"),
+    pytest.param("Согласовано, приступайте", True, id="go-ahead"),
+    pytest.param("Согласовано ✅", True, id="check-mark"),
+    pytest.param("Согласовано, спасибо! Но можно ли ускорить?", True, id="then-question-but"),
+    pytest.param("Нет, пока не согласовано, ждём директора", False, id="no-not-yet-waiting"),
+    pytest.param("Согласовано, только побыстрее", False, id="only-reservation"),
     # Negated.
     pytest.param("не согласовано", False, id="negated"),
     pytest.param("Пока не согласовано", False, id="not-yet"),
@@ -209,3 +214,19 @@ ACKNOWLEDGEMENTS = [
 @pytest.mark.parametrize(("text", "expected"), ACKNOWLEDGEMENTS)
 def test_is_acknowledgement_text(text: str, expected: bool) -> None:
     assert approval.is_acknowledgement_text(comments.to_plain(text)) is expected
+
+
+HOSTILE = [
+    pytest.param("согласовано " * 20_000, id="many-words-one-sentence"),
+    pytest.param("согласовано, " * 20_000, id="many-clauses"),
+    pytest.param("не согласовано? " * 20_000, id="many-sentences"),
+    pytest.param("[QUOTE]" * 5_000 + "согласовано", id="deep-quotes"),
+    pytest.param("[" * 10_000 + "согласовано", id="brackets"),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_read_without_error(text: str) -> None:
+    plain = comments.to_plain(text)
+    assert isinstance(approval.is_approval_text(plain), bool)
+    assert isinstance(approval.is_acknowledgement_text(plain), bool)

@@ -74,6 +74,17 @@ ESTIMATES = [
         "Оценка: всего 2 ч 15 мин, итого уточню", _est(135), id="total-without-value-falls-back"
     ),
     pytest.param("Оценка: 2 ч (анализ 30 мин)", _est(120), id="first-duration"),
+    pytest.param("На оценку ушло 30 минут, оценка — 4 часа", _est(240), id="spent-on-estimating"),
+    pytest.param("Оценку дам через час. Оценка: 2 ч", _est(120), id="later-keyword-wins"),
+    pytest.param("Задача займёт 2 часа", _est(120), id="bare-task-will-take"),
+    pytest.param(
+        "Добрый день! Оценка: 3 часа. Согласуйте, пожалуйста.", _est(180), id="with-request"
+    ),
+    pytest.param(
+        "Оценка 3 ч. Срок реализации — 5 рабочих дней после согласования",
+        _est(180, Term(working_days=5)),
+        id="term-after-approval",
+    ),
     pytest.param("Оценка: по факту, ориентир 3 ч", _est(None), id="by-actual-first"),
     pytest.param("Оценка: 3 ч, дальнейшие доработки по факту", _est(180), id="duration-first"),
     # Bare durations.
@@ -231,3 +242,18 @@ def test_needs_approval(parsed: Estimate, rounded: int | None, expected: bool) -
 def test_needs_approval_uses_config_limit() -> None:
     config = RegulationConfig(auto_accept_max_minutes=120)
     assert estimate.needs_approval(_est(90), 90, config) is False
+
+
+HOSTILE = [
+    pytest.param("оценка " + "итого " * 20_000, id="many-totals"),
+    pytest.param("1 ч " * 20_000, id="many-durations"),
+    pytest.param("оценка по " * 20_000, id="many-po"),
+    pytest.param("до 1." * 20_000, id="many-date-starts"),
+    pytest.param("9" * 100_000 + " ч", id="long-number"),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_read_without_error(text: str) -> None:
+    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY)
+    assert parsed is None or isinstance(parsed, Estimate)

@@ -75,7 +75,9 @@ def test_illegal_pairs_return_none(state: S, trigger: Trigger) -> None:
 def test_plain_strings_are_read_as_enums() -> None:
     transition = lifecycle.decide_transition("awaiting_approval", "approved")  # type: ignore[arg-type]
     assert transition == Transition(S.AWAITING_APPROVAL, S.IN_PROGRESS, T.APPROVED, "4.2")
-    assert type(transition.trigger) is Trigger if transition else False
+    assert transition is not None
+    assert type(transition.from_state) is S
+    assert type(transition.trigger) is Trigger
 
 
 GARBAGE = [

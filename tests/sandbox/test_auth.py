@@ -9,8 +9,12 @@ from tests.sandbox.conftest import App
 
 
 def _refresh(portal: SandboxPortal, refresh_token: str) -> requests.Response:
-    params = {"grant_type": "refresh_token", "client_id": portal.client_id,
-              "client_secret": portal.client_secret, "refresh_token": refresh_token}  # fmt: skip
+    params = {
+        "grant_type": "refresh_token",
+        "client_id": portal.client_id,
+        "client_secret": portal.client_secret,
+        "refresh_token": refresh_token,
+    }
     return requests.get(portal.oauth_token_url, params=params, timeout=10)
 
 
@@ -48,8 +52,12 @@ def test_unknown_token_and_wrong_client(app: App) -> None:
     app.access_token = "deadbeef"
     response = app.call("user.current")
     assert (response.status_code, response.json()["error"]) == (401, "NO_AUTH_FOUND")
-    params = {"grant_type": "refresh_token", "client_id": app.portal.client_id,
-              "client_secret": "nope", "refresh_token": app.refresh_token}  # fmt: skip
+    params = {
+        "grant_type": "refresh_token",
+        "client_id": app.portal.client_id,
+        "client_secret": "nope",
+        "refresh_token": app.refresh_token,
+    }
     bad = requests.get(app.portal.oauth_token_url, params=params, timeout=10)
     assert bad.json()["error"] == "invalid_client"
 

@@ -14,18 +14,22 @@ def test_classic_comment_positional_and_bbcode_kept(portal: SandboxPortal) -> No
     """§5: task.commentitem.* take positional parameters (TASKID, ITEMID/FIELDS); BBCode
     comes back exactly as written; getlist default order is ID desc."""
     task_id = portal.create_task(1, "T", responsible_id=1)
-    first = hook_post(portal, "task.commentitem.add",
-                      [task_id, {"POST_MESSAGE": BBCODE}]).json()["result"]  # fmt: skip
-    second = hook_post(portal, "task.commentitem.add",
-                       {"TASKID": task_id, "FIELDS": {"POST_MESSAGE": "2"}}).json()["result"]  # fmt: skip
-    assert isinstance(first, int) and second == first + 1
+    first = hook_post(portal, "task.commentitem.add", [task_id, {"POST_MESSAGE": BBCODE}]).json()[
+        "result"
+    ]
+    second = hook_post(
+        portal, "task.commentitem.add", {"TASKID": task_id, "FIELDS": {"POST_MESSAGE": "2"}}
+    ).json()["result"]
+    assert isinstance(first, int)
+    assert second == first + 1
     got = hook_post(portal, "task.commentitem.get", {"TASKID": task_id, "ITEMID": first}).json()
     assert got["result"]["POST_MESSAGE"] == BBCODE
     assert got["result"]["AUTHOR_ID"] == "1"
     listed = hook_post(portal, "task.commentitem.getlist", [task_id]).json()["result"]
     assert [c["ID"] for c in listed] == [str(second), str(first)]
-    filtered = hook_post(portal, "task.commentitem.getlist",
-                         [task_id, {"ID": "asc"}, {">ID": first}]).json()["result"]  # fmt: skip
+    filtered = hook_post(
+        portal, "task.commentitem.getlist", [task_id, {"ID": "asc"}, {">ID": first}]
+    ).json()["result"]
     assert [c["ID"] for c in filtered] == [str(second)]
 
 
@@ -54,7 +58,9 @@ def test_comment_update_delete_events(app: App, receiver: Receiver) -> None:
     app.portal.wait_idle()
     add = receiver.events("ONTASKCOMMENTADD")[0]
     assert (add["data[FIELDS_AFTER][ID]"], add["data[FIELDS_AFTER][TASK_ID]"]) == (
-        str(comment), str(task_id))  # fmt: skip
+        str(comment),
+        str(task_id),
+    )
     assert add["data[FIELDS_BEFORE]"] == "undefined"
     assert "data[FIELDS_AFTER][MESSAGE_ID]" not in add
     assert receiver.events("ONTASKCOMMENTUPDATE")[0]["data[FIELDS_AFTER][ACTION]"] == "EDIT"
@@ -75,8 +81,10 @@ def test_chat_card_comments_are_chat_messages(app: App, receiver: Receiver) -> N
     assert event["data[FIELDS_AFTER][ID]"] == "0"
     assert event["data[FIELDS_AFTER][MESSAGE_ID]"] == str(message_id)
     assert event["data[FIELDS_AFTER][TASK_ID]"] == str(task_id)
-    for method, params in (("task.commentitem.get", [task_id, message_id]),
-                           ("task.commentitem.getlist", [task_id])):  # fmt: skip
+    for method, params in (
+        ("task.commentitem.get", [task_id, message_id]),
+        ("task.commentitem.getlist", [task_id]),
+    ):
         response = app.call(method, params)
         assert (response.status_code, response.json()["error"]) == (400, "ERROR_CORE")
     chat_id = app.ok("tasks.task.get", {"taskId": task_id, "select": ["ID", "CHAT_ID"]})
@@ -100,8 +108,11 @@ def test_chat_card_status_change_posts_service_message(app: App, receiver: Recei
     chat_id = app.portal.core.state.tasks[task_id].chat_id
     messages = app.ok("im.dialog.messages.get", {"DIALOG_ID": f"chat{chat_id}"})["messages"]
     assert messages[0]["author_id"] == 0
-    message_ids = [e["data[FIELDS_AFTER][MESSAGE_ID]"] for e in receiver.events()
-                   if e.get("event") == "ONTASKCOMMENTADD"]  # fmt: skip
+    message_ids = [
+        e["data[FIELDS_AFTER][MESSAGE_ID]"]
+        for e in receiver.events()
+        if e.get("event") == "ONTASKCOMMENTADD"
+    ]
     assert message_ids == [str(messages[0]["id"])]
 
 
@@ -111,8 +122,11 @@ def test_non_member_gets_access_error(portal: SandboxPortal) -> None:
     outsider = portal.add_user("Чужой")
     task_id = portal.create_task(1, "T", responsible_id=1, chat_card=True)
     chat_id = portal.core.state.tasks[task_id].chat_id
-    response = requests.post(portal.webhook_url(outsider) + "im.dialog.messages.get",
-                             json={"DIALOG_ID": f"chat{chat_id}"}, timeout=10)  # fmt: skip
+    response = requests.post(
+        portal.webhook_url(outsider) + "im.dialog.messages.get",
+        json={"DIALOG_ID": f"chat{chat_id}"},
+        timeout=10,
+    )
     assert (response.status_code, response.json()["error"]) == (403, "ACCESS_ERROR")
 
 

@@ -19,10 +19,19 @@ def _control(portal: SandboxPortal, action: str, body: dict[str, object]) -> obj
 def test_http_control_drives_the_portal(portal: SandboxPortal, receiver: Receiver) -> None:
     """/_sandbox/<action> mirrors the Python seed API for other processes; GET requests/state."""
     result = _control(portal, "install", {"install_url": receiver.url + "/install"})
-    assert isinstance(result, dict) and result["status"] == 200
+    assert isinstance(result, dict)
+    assert result["status"] == 200
     user = _control(portal, "add_user", {"name": "Клиент", "extranet": True})
-    task_id = _control(portal, "create_task", {"as_user": 1, "title": "T", "responsible_id": 1,
-                                               "created_date": "2026-03-01T10:00:00+03:00"})  # fmt: skip
+    task_id = _control(
+        portal,
+        "create_task",
+        {
+            "as_user": 1,
+            "title": "T",
+            "responsible_id": 1,
+            "created_date": "2026-03-01T10:00:00+03:00",
+        },
+    )
     _control(portal, "add_comment", {"as_user": 1, "task_id": task_id, "text": "hi"})
     _control(portal, "complete_task", {"as_user": 1, "task_id": task_id})
     _control(portal, "add_time", {"as_user": 1, "task_id": task_id, "seconds": 60})
@@ -57,8 +66,9 @@ def test_state_file_persists(tmp_path: Path) -> None:
     with SandboxPortal(rate_limit=None, state_file=path) as second:
         assert second.member_id == member_id
         hook = second.webhook_url(1).replace(second.url, "")
-        got = requests.post(second.url + hook + "tasks.task.get",
-                            json={"taskId": task_id}, timeout=10).json()  # fmt: skip
+        got = requests.post(
+            second.url + hook + "tasks.task.get", json={"taskId": task_id}, timeout=10
+        ).json()
         assert got["result"]["task"]["responsibleId"] == str(user)
         assert second.create_task(1, "next", responsible_id=1) == task_id + 1
 
@@ -103,14 +113,16 @@ def test_notifications_are_stored_with_tag_dedup(app: App) -> None:
 def test_placements_and_open_app(app: App, receiver: Receiver) -> None:
     """§13: placement.bind/get; opening a placement POSTs AUTH_ID, PLACEMENT and
     PLACEMENT_OPTIONS (a JSON string) to its handler."""
-    app.ok("placement.bind", {"PLACEMENT": "TASK_VIEW_TAB", "HANDLER": receiver.url + "/tab",
-                              "TITLE": "Регламент"})  # fmt: skip
+    app.ok(
+        "placement.bind",
+        {"PLACEMENT": "TASK_VIEW_TAB", "HANDLER": receiver.url + "/tab", "TITLE": "Регламент"},
+    )
     assert app.ok("placement.get")[0]["placement"] == "TASK_VIEW_TAB"
     bad = app.call("placement.bind", {"PLACEMENT": "NOPE", "HANDLER": receiver.url})
     assert bad.json()["error"] == "ERROR_PLACEMENT_NOT_FOUND"
     result = app.portal.open_app(1, "TASK_VIEW_TAB", {"taskId": "5"})
     assert result.status == 200
     form = receiver.received[-1].form
-    assert (form["PLACEMENT"], form["PLACEMENT_OPTIONS"]) == ("TASK_VIEW_TAB", '{"taskId": "5"}')
+    assert (form["PLACEMENT"], form["PLACEMENT_OPTIONS"]) == ("TASK_VIEW_TAB", '{"taskId":"5"}')
     app.access_token = form["AUTH_ID"]
     assert app.ok("user.current")["ID"] == "1"

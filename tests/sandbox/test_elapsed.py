@@ -14,11 +14,22 @@ def test_elapseditem_positional_crud(portal: SandboxPortal) -> None:
     USER_ID, COMMENT_TEXT, SECONDS, MINUTES, SOURCE, CREATED_DATE, DATE_START, DATE_STOP;
     update/delete → null."""
     task_id = portal.create_task(1, "T", responsible_id=1)
-    item = hook_post(portal, "task.elapseditem.add",
-                     [task_id, {"SECONDS": 3600, "COMMENT_TEXT": "работа"}]).json()["result"]  # fmt: skip
+    item = hook_post(
+        portal, "task.elapseditem.add", [task_id, {"SECONDS": 3600, "COMMENT_TEXT": "работа"}]
+    ).json()["result"]
     record = hook_post(portal, "task.elapseditem.get", [task_id, item]).json()["result"]
-    assert set(record) == {"ID", "TASK_ID", "USER_ID", "COMMENT_TEXT", "SECONDS", "MINUTES",
-                           "SOURCE", "CREATED_DATE", "DATE_START", "DATE_STOP"}  # fmt: skip
+    assert set(record) == {
+        "ID",
+        "TASK_ID",
+        "USER_ID",
+        "COMMENT_TEXT",
+        "SECONDS",
+        "MINUTES",
+        "SOURCE",
+        "CREATED_DATE",
+        "DATE_START",
+        "DATE_STOP",
+    }
     assert (record["SECONDS"], record["MINUTES"], record["USER_ID"]) == ("3600", "60", "1")
     update = [task_id, item, {"SECONDS": 1800, "COMMENT_TEXT": "меньше"}]
     assert hook_post(portal, "task.elapseditem.update", update).json()["result"] is None

@@ -35,7 +35,8 @@ def test_event_post_has_php_brackets_undefined_and_application_token(
     assert add["auth[scope]"] == "task user im placement department sonet_group"
     assert add["auth[client_endpoint]"] == app.portal.rest_url
     assert add["auth[status]"] == "L"
-    assert add["event_handler_id"].isdigit() and add["ts"].isdigit()
+    assert add["event_handler_id"].isdigit()
+    assert add["ts"].isdigit()
     assert "auth[refresh_token]" not in add
     raw = next(r.raw for r in receiver.received if r.form.get("event") == "ONTASKADD")
     assert raw.startswith("event=ONTASKADD&event_handler_id=")
@@ -101,9 +102,13 @@ def test_event_bind_errors(app: App, receiver: Receiver) -> None:
     }
     listed = app.ok("event.get")
     assert listed == [
-        {"event": "ONTASKADD", "handler": receiver.url + "/b24/events", "auth_type": "0",
-         "offline": 0}
-    ]  # fmt: skip
+        {
+            "event": "ONTASKADD",
+            "handler": receiver.url + "/b24/events",
+            "auth_type": "0",
+            "offline": 0,
+        }
+    ]
     unbind = {"event": "ONTASKADD", "handler": receiver.url + "/b24/events"}
     assert app.ok("event.unbind", unbind) == {"count": 1}
 
@@ -133,7 +138,8 @@ def test_install_api_only(portal: SandboxPortal, receiver: Receiver) -> None:
     assert result.status == 200
     form = receiver.received[0].form
     assert form["event"] == "ONAPPINSTALL"
-    assert form["data[VERSION]"] == "1" and form["data[LANGUAGE_ID]"] == "ru"
+    assert form["data[VERSION]"] == "1"
+    assert form["data[LANGUAGE_ID]"] == "ru"
     for key in (
         "access_token",
         "refresh_token",
@@ -147,7 +153,7 @@ def test_install_api_only(portal: SandboxPortal, receiver: Receiver) -> None:
         "scope",
         "status",
     ):
-        assert form[f"auth[{key}]"], key  # fmt: skip
+        assert form[f"auth[{key}]"], key
     assert form["auth[server_endpoint]"] == portal.rest_url
     app = App(portal, form["auth[access_token]"], form["auth[refresh_token]"], "")
     assert app.ok("app.info")["INSTALLED"] is True
@@ -177,11 +183,13 @@ def test_install_ui_no_events_before_install_finish(
     assert result.status == 200
     page = receiver.received[0]
     assert page.path.startswith("/install?DOMAIN=")
-    assert "PROTOCOL=0" in page.path and "LANG=ru" in page.path and "APP_SID=" in page.path
-    assert page.form["PLACEMENT"] == "DEFAULT" and page.form["status"] == "L"
+    assert "PROTOCOL=0" in page.path
+    assert "LANG=ru" in page.path
+    assert "APP_SID=" in page.path
+    assert page.form["PLACEMENT"] == "DEFAULT"
+    assert page.form["status"] == "L"
     assert page.form["member_id"] == portal.member_id
-    app = App(portal, page.form["AUTH_ID"], page.form["REFRESH_ID"],
-              page.form["APPLICATION_TOKEN"])  # fmt: skip
+    app = App(portal, page.form["AUTH_ID"], page.form["REFRESH_ID"], page.form["APPLICATION_TOKEN"])
     assert app.ok("app.info")["INSTALLED"] is False
     _bind(app, receiver, "ONTASKADD")
     portal.create_task(1, "before", responsible_id=1)

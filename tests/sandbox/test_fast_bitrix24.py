@@ -56,9 +56,12 @@ def test_oauth_token_func_refreshes_on_expired_token(app: App) -> None:
 
     async def token() -> str:
         if calls:
-            params = {"grant_type": "refresh_token", "client_id": portal.client_id,
-                      "client_secret": portal.client_secret,
-                      "refresh_token": app.refresh_token}  # fmt: skip
+            params = {
+                "grant_type": "refresh_token",
+                "client_id": portal.client_id,
+                "client_secret": portal.client_secret,
+                "refresh_token": app.refresh_token,
+            }
             pair = requests.get(portal.oauth_token_url, params=params, timeout=5).json()
             app.access_token, app.refresh_token = pair["access_token"], pair["refresh_token"]
         calls.append(app.access_token)

@@ -15,11 +15,12 @@ def test_leaky_bucket_503_then_recovers() -> None:
     """§11: +1 per request, drains `rate`/s, above the burst → HTTP 503
     {"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}; a batch is one
     request; after draining calls pass again."""
-    with SandboxPortal(rate_limit=(20.0, 5)) as portal:
+    with SandboxPortal(rate_limit=(5.0, 5)) as portal:
         hook = portal.webhook_url(1)
         batch = {"cmd": {f"c{i}": "user.current" for i in range(10)}}
-        statuses = [requests.post(hook + "batch", json=batch, timeout=5).status_code
-                    for _ in range(7)]  # fmt: skip
+        statuses = [
+            requests.post(hook + "batch", json=batch, timeout=5).status_code for _ in range(7)
+        ]
         assert statuses[:5] == [200] * 5
         blocked = requests.post(hook + "user.current", timeout=5)
         assert blocked.status_code == 503
@@ -27,7 +28,7 @@ def test_leaky_bucket_503_then_recovers() -> None:
             "error": "QUERY_LIMIT_EXCEEDED",
             "error_description": "Too many requests",
         }
-        time.sleep(0.2)  # 20/s drains 4 slots
+        time.sleep(0.3)  # 5/s drains 1.5 slots
         assert requests.post(hook + "user.current", timeout=5).status_code == 200
 
 

@@ -25,8 +25,14 @@ def test_reserve_with_clear_0_then_clear_by_process_id(app: App) -> None:
     batch = app.ok("event.offline.get", {"clear": 0, "limit": 1})
     assert batch["process_id"]
     (record,) = batch["events"]
-    assert set(record) == {"ID", "TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA", "EVENT_ADDITIONAL",
-                           "MESSAGE_ID"}  # fmt: skip
+    assert set(record) == {
+        "ID",
+        "TIMESTAMP_X",
+        "EVENT_NAME",
+        "EVENT_DATA",
+        "EVENT_ADDITIONAL",
+        "MESSAGE_ID",
+    }
     assert record["EVENT_DATA"]["FIELDS_AFTER"]["ID"] == str(t1)
     other = app.ok("event.offline.get", {"clear": 0})
     assert [e["EVENT_DATA"]["FIELDS_AFTER"]["ID"] for e in other["events"]] == [str(t2)]

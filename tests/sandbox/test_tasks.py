@@ -70,8 +70,9 @@ def test_filter_prefixes(portal: SandboxPortal) -> None:
 def test_select_upper_names_give_camel_case(portal: SandboxPortal) -> None:
     """§4.2: select takes UPPER names, output is camelCase with string ids; one system UF in
     select returns all three; timeEstimate is seconds."""
-    task_id = portal.create_task(1, "Т", "[B]описание[/B]", responsible_id=1, crm=["D_27"],
-                                 files=2, time_estimate=5400)  # fmt: skip
+    task_id = portal.create_task(
+        1, "Т", "[B]описание[/B]", responsible_id=1, crm=["D_27"], files=2, time_estimate=5400
+    )
     select = [
         "ID",
         "TITLE",
@@ -117,8 +118,9 @@ def test_complete_goes_to_4_under_control(
     user = portal.add_user("Исполнитель")
     task_id = portal.create_task(1, "T", responsible_id=user, task_control=control)
     who = user if actor == "responsible" else 1
-    response = requests.post(portal.webhook_url(who) + "tasks.task.complete",
-                             json={"taskId": task_id}, timeout=10)  # fmt: skip
+    response = requests.post(
+        portal.webhook_url(who) + "tasks.task.complete", json={"taskId": task_id}, timeout=10
+    )
     assert response.json()["result"]["task"]["status"] == str(expected)
 
 
@@ -164,6 +166,7 @@ def test_extranet_user_sees_only_group_tasks(portal: SandboxPortal) -> None:
     group = portal.add_group("Клиент: проект", members=[client])
     visible = portal.create_task(1, "в группе", responsible_id=1, group_id=group)
     portal.create_task(1, "внутренняя", responsible_id=1)
-    response = requests.post(portal.webhook_url(client) + "tasks.task.list",
-                             json={"select": ["ID"]}, timeout=10)  # fmt: skip
+    response = requests.post(
+        portal.webhook_url(client) + "tasks.task.list", json={"select": ["ID"]}, timeout=10
+    )
     assert _ids(response) == [visible]
