@@ -108,9 +108,7 @@ class ClockStore:
     # -- claims for the scheduler: one conditional UPDATE … RETURNING, so two runs never share
     def claim_reminders(self, now: float, limit: int) -> list[ClaimedClock]:
         """п. 4.1: open clocks past the reminder point and not yet due (a due one is a breach)."""
-        due = (
-            clocks.c.reminded_at.is_(None) & (clocks.c.remind_at <= now) & (clocks.c.due_at > now)
-        )
+        due = clocks.c.reminded_at.is_(None) & (clocks.c.remind_at <= now) & (clocks.c.due_at > now)
         return self._claim(due, {"reminded_at": now}, limit)
 
     def claim_breaches(self, now: float, limit: int) -> list[ClaimedClock]:

@@ -10,13 +10,15 @@ from typing import Any
 
 from flask import Flask
 
+from b24app import reports_cli, reports_web  # billing report, sync-time, /api/reports
+
 CliRegistrar = Callable[[Any], None]  # argparse's _SubParsersAction is private
 WebRegistrar = Callable[[Flask], None]
 
 
 def cli_registrars() -> list[CliRegistrar]:
-    return []
+    return [reports_cli.register_cli]
 
 
 def web_registrars() -> list[WebRegistrar]:
-    return []
+    return [reports_web.register_web]

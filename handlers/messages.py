@@ -212,12 +212,27 @@ def sla_reminder(kind: str, task_id: int, title: str, due: datetime) -> str:
     )
 
 
-def sla_breach(kind: str, task_id: int, title: str, due: datetime) -> str:
+def sla_breach(
+    kind: str, task_id: int, title: str, due: datetime, noticed: datetime | None = None
+) -> str:
+    """`noticed`: given when the breach is reported late (the app was down at `due`)."""
     what = "оценки" if kind == "estimate" else "ответа клиенту"
     clause = "4.1" if kind == "estimate" else "1.2"
-    return (
+    text = (
         f"Нарушен срок {what} по задаче #{task_id} «{title}»: срок истёк {moment(due)} "
         f"(п. {clause})."
+    )
+    if noticed is not None:
+        text += f" Уведомление отправлено с опозданием, {moment(noticed)}."
+    return text
+
+
+def sla_breach_comment(kind: str, due: datetime) -> str:
+    what = "оценки задачи" if kind == "estimate" else "ответа на ваш комментарий"
+    clause = "4.1" if kind == "estimate" else "1.2"
+    return (
+        f"Срок {what} по регламенту истёк {moment(due)} (п. {clause}). Ответственный "
+        "интегратор и руководитель уведомлены."
     )
 
 
@@ -257,3 +272,38 @@ def report_chat_fee() -> str:
 
 def regulation_signed(value: date | None) -> str:
     return f"Регламент подписан: {value:%d.%m.%Y}" if value else "Регламент не подписан"
+
+REPORT_HEADINGS = {
+    "client": "Клиент",
+    "package": "Пакет",
+    "included_minutes": "Включено",
+    "used_minutes": "Использовано",
+    "remaining_minutes": "Остаток",
+    "overflow_regular_minutes": "Сверх пакета",
+    "overflow_urgent_minutes": "Срочно",
+    "warranty_minutes": "Гарантия",
+    "package_amount": "Пакет, ₽",
+    "regular_amount": "Сверх пакета, ₽",
+    "urgent_amount": "Срочно, ₽",
+    "chat_amount": "Чат, ₽",
+    "total": "Итого, ₽",
+    "regulation_signed": "Регламент подписан",
+    "kind": "Вид",
+    "task_id": "Задача",
+    "title": "Название",
+    "date": "Дата",
+    "integrator": "Интегратор",
+    "entry_id": "Запись",
+    "raw_seconds": "Факт, с",
+    "raw_minutes": "Факт, мин",
+    "billed_minutes": "Учтено, мин",
+    "rate": "Ставка, ₽/ч",
+    "amount": "Сумма, ₽",
+    "approved_minutes": "Оценка, мин",
+    "over_minutes": "Сверх оценки, мин",
+    "summary": "Сводка",
+    "lines": "Детализация",
+    "overruns": "Перерасход оценки (п. 3.3)",
+    "grand_total": "Итого по всем клиентам",
+    "unassigned": "Записей времени без клиента",
+}

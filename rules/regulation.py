@@ -1,4 +1,4 @@
-"""The regulation's numbers, calendar and client contracts, as plain data with the regulation's defaults.
+"""The regulation's numbers, calendar and client contracts as plain data, with its defaults.
 
 b24app.config loads these from the TOML file; rules receive them as arguments and keep no copies.
 """
@@ -39,7 +39,7 @@ CRM_KEYWORDS: tuple[str, ...] = (
 
 
 class ResponsibleCheck(StrEnum):
-    """п. 1.5: what to do when a task comes from a client user who is not the company's responsible."""
+    """п. 1.5: what to do when a task comes from a client user other than the responsible."""
 
     WARN = "warn"
     REJECT = "reject"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 from handlers.effects import CreateTask, TaskAction, UpdateTask
 from rules.regulation import AppConfig
+from rules.types import TaskId
 from tests.handlers.conftest import (
     CLIENT,
     GOOD_TEXT,
     GOOD_TITLE,
     INTEGRATOR,
+    MEMBER,
     OTHER_CLIENT,
     Harness,
     with_regulation,
@@ -164,7 +169,7 @@ def test_done_then_late_comment_gets_answer_and_new_task(app: Harness) -> None:
 @pytest.mark.parametrize("config", [AppConfig()], ids=["no-clients-configured"])
 def test_employee_task_outside_client_groups_is_ignored(app: Harness) -> None:
     task = app.new_task(created_by=INTEGRATOR, group_id=0)
-    assert app.services.task_store("a223c6b3710f85df22e9377d6c4f7553").get_task(task) is None
+    assert app.services.task_store(MEMBER).get_task(TaskId(task)) is None
     assert app.comments(task) == []
 
 
@@ -203,9 +208,7 @@ def test_auto_accept_threshold_from_config(app: Harness) -> None:
     assert app.state(task)["state"] == "awaiting_approval"
 
 
-def test_shadow_mode_decides_but_writes_nothing(tmp_path, config: AppConfig) -> None:
-    import dataclasses
-
+def test_shadow_mode_decides_but_writes_nothing(tmp_path: Path, config: AppConfig) -> None:
     app = Harness(tmp_path, dataclasses.replace(config, shadow_mode=True))
     task = app.new_task()
     app.say(task, INTEGRATOR, "Оценка: 45 минут")

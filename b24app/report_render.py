@@ -1,0 +1,272 @@
+"""Render the month's billing report as a text table, CSV, JSON or an XLSX workbook.
+
+Money is kept in kopecks to the last step: "40 000,00" in the table, "40000.00" in CSV and JSON
+(strings in JSON, so no float ever touches an amount), a Decimal with a money format in XLSX.
+Minutes are whole minutes everywhere except the table, which shows hours as h:mm.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+
+from b24app.billing_report import ClientReport, DetailLine, MonthReport
+from handlers.messages import REPORT_HEADINGS, REPORT_KINDS, regulation_signed
+
+FORMATS = ("table", "csv", "json", "xlsx")
+
+SUMMARY_KEYS = (
+    "client",
+    "package",
+    "included_minutes",
+    "used_minutes",
+    "remaining_minutes",
+    "overflow_regular_minutes",
+    "overflow_urgent_minutes",
+    "warranty_minutes",
+    "package_amount",
+    "regular_amount",
+    "urgent_amount",
+    "chat_amount",
+    "total",
+    "regulation_signed",
+)
+LINE_KEYS = (
+    "client",
+    "kind",
+    "task_id",
+    "title",
+    "date",
+    "integrator",
+    "entry_id",
+    "raw_seconds",
+    "raw_minutes",
+    "billed_minutes",
+    "rate",
+    "amount",
+)
+OVERRUN_KEYS = ("client", "task_id", "title", "approved_minutes", "billed_minutes", "over_minutes")
+MONEY_KEYS = frozenset({"package_amount", "regular_amount", "urgent_amount", "chat_amount"})
+MONEY_KEYS |= {"total", "rate", "amount"}
+MINUTE_KEYS = frozenset(k for k in (*SUMMARY_KEYS, *OVERRUN_KEYS) if k.endswith("_minutes"))
+
+
+def rubles(kopecks: int) -> str:
+    """40 000 000 kopecks → "400000.00" (CSV, JSON)."""
+    sign = "-" if kopecks < 0 else ""
+    whole, rest = divmod(abs(kopecks), 100)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def rubles_ru(kopecks: int) -> str:
+    """4 000 000 kopecks → "40 000,00" (the table)."""
+    sign = "-" if kopecks < 0 else ""
+    whole, rest = divmod(abs(kopecks), 100)
+    return f"{sign}{whole:,}".replace(",", " ") + f",{rest:02d}"
+
+
+def hours(minutes: int) -> str:
+    """135 → "2:15"."""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+# -- rows with raw values (kopecks, minutes, ISO dates) ----------------------------------------
+def summary_row(client: ClientReport) -> dict[str, Any]:
+    bill = client.bill
+    return {
+        "client": bill.client,
+        "package": bill.package.value,
+        "included_minutes": bill.included_minutes,
+        "used_minutes": bill.package_used_minutes,
+        "remaining_minutes": bill.remaining_minutes,
+        "overflow_regular_minutes": bill.overflow_regular_minutes,
+        "overflow_urgent_minutes": bill.overflow_urgent_minutes,
+        "warranty_minutes": bill.warranty_minutes,
+        "package_amount": bill.package_price_kopecks,
+        "regular_amount": bill.regular_amount_kopecks,
+        "urgent_amount": bill.urgent_amount_kopecks,
+        "chat_amount": bill.chat_amount_kopecks,
+        "total": bill.total_kopecks,
+        "regulation_signed": client.acknowledged_on.isoformat() if client.acknowledged_on else "",
+    }
+
+
+def line_row(line: DetailLine) -> dict[str, Any]:
+    raw = line.raw_seconds
+    return {
+        "client": line.client,
+        "kind": line.kind,
+        "task_id": line.task_id or "",
+        "title": line.title,
+        "date": line.at.isoformat() if line.at else "",
+        "integrator": line.integrator,
+        "entry_id": line.entry_id or "",
+        "raw_seconds": "" if raw is None else raw,
+        "raw_minutes": "" if raw is None else -(-raw // 60),
+        "billed_minutes": line.billed_minutes,
+        "rate": line.rate_kopecks,
+        "amount": line.amount_kopecks,
+    }
+
+
+def overrun_rows(client: ClientReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "client": client.bill.client,
+            "task_id": o.task_id,
+            "title": o.task_title,
+            "approved_minutes": o.approved_minutes,
+            "billed_minutes": o.billed_minutes,
+            "over_minutes": max(o.billed_minutes - o.approved_minutes, 0),
+        }
+        for o in client.bill.overruns
+    ]
+
+
+def _all_lines(report: MonthReport) -> list[dict[str, Any]]:
+    return [line_row(line) for c in report.clients for line in c.details]
+
+
+def _all_overruns(report: MonthReport) -> list[dict[str, Any]]:
+    return [row for c in report.clients for row in overrun_rows(c)]
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: rubles(v) if k in MONEY_KEYS else v for k, v in row.items()}
+
+
+# -- formats -----------------------------------------------------------------------------------
+def render_json(report: MonthReport) -> str:
+    clients = []
+    for client in report.clients:
+        body = _plain(summary_row(client))
+        body["regulation_signed"] = body["regulation_signed"] or None
+        body["package_used_percent"] = client.bill.package_used_percent
+        body["lines"] = [_plain(line_row(line)) for line in client.details]
+        body["overruns"] = overrun_rows(client)
+        clients.append(body)
+    document = {
+        "month": report.label,
+        "total": rubles(report.total_kopecks),
+        "unassigned_entries": report.unassigned_entries,
+        "clients": clients,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_csv(report: MonthReport) -> str:
+    """Three sections (summary, lines, overruns), each with its header row, a blank row between."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    sections = (
+        ("summary", SUMMARY_KEYS, [summary_row(c) for c in report.clients]),
+        ("line", LINE_KEYS, _all_lines(report)),
+        ("overrun", OVERRUN_KEYS, _all_overruns(report)),
+    )
+    for i, (name, keys, rows) in enumerate(sections):
+        if i:
+            writer.writerow([])
+        writer.writerow(["section", *keys])
+        for row in rows:
+            plain = _plain(row)
+            writer.writerow([name, *(plain[k] for k in keys)])
+    return buffer.getvalue()
+
+
+def _cell_text(key: str, value: Any) -> str:
+    if key in MONEY_KEYS:
+        return rubles_ru(int(value))
+    if key in MINUTE_KEYS and isinstance(value, int):
+        return hours(value)
+    if key == "kind":
+        return REPORT_KINDS.get(str(value), str(value))
+    if key == "date" and value:
+        return str(value)[:16].replace("T", " ")
+    if key == "title":
+        text = str(value)
+        return text if len(text) <= 40 else text[:39] + "…"
+    return str(value)
+
+
+def _grid(keys: Sequence[str], rows: Iterable[dict[str, Any]]) -> list[str]:
+    table = [[REPORT_HEADINGS[k] for k in keys]]
+    table += [[_cell_text(k, row[k]) for k in keys] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(keys))]
+    right = [k in MONEY_KEYS or k in MINUTE_KEYS or k.endswith("_id") for k in keys]
+    return [
+        "  ".join(
+            cell.rjust(w) if r else cell.ljust(w)
+            for cell, w, r in zip(cells, widths, right, strict=True)
+        ).rstrip()
+        for cells in table
+    ]
+
+
+def render_table(report: MonthReport) -> str:
+    """For people: the summary, one line per client's acknowledgement, the detail, overruns."""
+    summary_keys = tuple(k for k in SUMMARY_KEYS if k != "regulation_signed")
+    line_keys = tuple(k for k in LINE_KEYS if k not in ("client", "raw_seconds"))
+    out = [f"{REPORT_HEADINGS['summary']} {report.label}", ""]
+    out += _grid(summary_keys, (summary_row(c) for c in report.clients))
+    out.append("")
+    out.append(f"{REPORT_HEADINGS['grand_total']}: {rubles_ru(report.total_kopecks)}")
+    if report.unassigned_entries:
+        out.append(f"{REPORT_HEADINGS['unassigned']}: {report.unassigned_entries}")
+    for client in report.clients:
+        out += ["", f"{client.bill.client} — {regulation_signed(client.acknowledged_on)}"]
+        out += _grid(line_keys, (line_row(line) for line in client.details))
+        overruns = overrun_rows(client)
+        if overruns:
+            out += ["", REPORT_HEADINGS["overruns"]]
+            out += _grid(OVERRUN_KEYS[1:], overruns)
+    return "\n".join(out) + "\n"
+
+
+def render_xlsx(report: MonthReport) -> bytes:
+    """Sheets Сводка, Детализация, Перерасход; money as numbers with a money format."""
+    book = Workbook()
+    sheets = (
+        ("summary", SUMMARY_KEYS, [summary_row(c) for c in report.clients]),
+        ("lines", LINE_KEYS, _all_lines(report)),
+        ("overruns", OVERRUN_KEYS, _all_overruns(report)),
+    )
+    for i, (name, keys, rows) in enumerate(sheets):
+        sheet = book.active if i == 0 else book.create_sheet()
+        assert sheet is not None  # noqa: S101 - a new Workbook has an active sheet
+        sheet.title = REPORT_HEADINGS[name][:31].replace("(", "").replace(")", "")
+        sheet.append([REPORT_HEADINGS[k] for k in keys])
+        for row in rows:
+            sheet.append([_xlsx_value(k, row[k]) for k in keys])
+            for col, key in enumerate(keys, start=1):
+                if key in MONEY_KEYS:
+                    sheet.cell(sheet.max_row, col).number_format = "#,##0.00"
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def _xlsx_value(key: str, value: Any) -> Any:
+    if key in MONEY_KEYS:
+        return Decimal(int(value)) / 100
+    if key == "kind":
+        return REPORT_KINDS.get(str(value), str(value))
+    return value
+
+
+def render(report: MonthReport, fmt: str) -> str | bytes:
+    """One of FORMATS; xlsx gives bytes, the others text."""
+    renderers = {
+        "table": render_table,
+        "csv": render_csv,
+        "json": render_json,
+        "xlsx": render_xlsx,
+    }
+    if fmt not in renderers:
+        raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
+    return renderers[fmt](report)

@@ -1,0 +1,155 @@
+"""The event endpoint and the read API through Flask's test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
+
+from b24app.config import Settings
+from b24app.services import Services
+from b24app.web import create_app
+from rules.regulation import AppConfig
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
+MEMBER = "a223c6b3710f85df22e9377d6c4f7553"
+TOKEN = "51856fefc120afa4b628cc82d3935cce"
+
+
+def body(name: str, **changes: str) -> str:
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    pairs = parse_qsl(next(x for x in lines if x and not x.startswith("#")), keep_blank_values=True)
+    return urlencode([(k, changes.get(k, v)) for k, v in pairs])
+
+
+FORM = {"content_type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    svc = Services(Settings(data_dir=tmp_path, api_token="s3cret"), AppConfig())
+    svc.portals.save_install(
+        member_id=MEMBER,
+        domain="acme.bitrix24.ru",
+        client_endpoint="https://acme.bitrix24.ru/rest/",
+        server_endpoint="",
+        access_token="a",
+        refresh_token="r",
+        expires_at=0.0,
+        application_token=TOKEN,
+        scope="task",
+        user_id=1,
+        mode="app",
+    )
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def client(services: Services) -> FlaskClient:
+    return create_app(services).test_client()
+
+
+def test_valid_event_is_stored_before_the_answer(client: FlaskClient, services: Services) -> None:
+    answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    assert answer.status_code == 200
+    assert answer.json == {"status": "queued"}
+    assert services.inbox.stats()["pending"] == 1
+
+
+def test_forged_token_is_401_and_nothing_stored(client: FlaskClient, services: Services) -> None:
+    forged = body("ontaskadd.txt", **{"auth[application_token]": "0" * 32})
+    answer = client.post("/b24/events", data=forged, **FORM)
+    assert answer.status_code == 401
+    assert answer.json["error"] == "invalid_application_token"
+    assert services.inbox.stats()["pending"] == 0
+
+
+def test_event_of_unknown_portal_is_401(client: FlaskClient, services: Services) -> None:
+    other = body("ontaskadd.txt", **{"auth[member_id]": "f" * 32})
+    assert client.post("/b24/events", data=other, **FORM).status_code == 401
+    assert services.inbox.stats()["pending"] == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param("", id="empty"),
+        pytest.param('{"event": "ONTASKADD"}', id="json-not-form"),
+        pytest.param("event=ONTASKADD&auth%5Bmember_id%5D=x", id="no-task-id"),
+        pytest.param("event=%3Cscript%3E&auth%5Bmember_id%5D=x", id="bad-event-name"),
+    ],
+)
+def test_malformed_is_400_with_json_error(client: FlaskClient, payload: str) -> None:
+    answer = client.post("/b24/events", data=payload, **FORM)
+    assert answer.status_code == 400
+    assert answer.json["error"] == "malformed_event"
+    assert answer.json["detail"]
+
+
+def test_duplicate_delivery_is_one_row(client: FlaskClient, services: Services) -> None:
+    first = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
+    again = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
+    assert (first.json, again.json) == ({"status": "queued"}, {"status": "duplicate"})
+    assert services.inbox.stats()["pending"] == 1
+
+
+def test_unknown_event_is_acknowledged_and_ignored(client: FlaskClient, services: Services) -> None:
+    other = body("ontaskadd.txt", event="ONCRMDEALADD")
+    answer = client.post("/b24/events", data=other, **FORM)
+    assert answer.status_code == 200
+    assert answer.json["status"] == "ignored"
+    assert services.inbox.stats()["pending"] == 0
+
+
+def test_oversized_body_is_413_json(client: FlaskClient) -> None:
+    answer = client.post("/b24/events", data="x=" + "a" * 300_000, **FORM)
+    assert answer.status_code == 413
+    assert answer.json["error"] == "request_entity_too_large"
+
+
+def test_storage_failure_is_503_so_bitrix_may_retry(
+    client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object, **__: object) -> bool:
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(services.inbox, "put", disk_full)
+    answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    assert answer.status_code == 503
+    assert answer.json["error"] == "storage_unavailable"
+
+
+def test_uninstall_needs_the_right_token(client: FlaskClient, services: Services) -> None:
+    wrong = body("onappuninstall.txt", **{"auth[application_token]": "bad"})
+    assert client.post("/b24/events", data=wrong, **FORM).status_code == 401
+    assert services.portals.get(MEMBER).status == "installed"  # type: ignore[union-attr]
+    assert client.post("/b24/events", data=body("onappuninstall.txt"), **FORM).status_code == 200
+    portal = services.portals.get(MEMBER)
+    assert portal is not None
+    assert (portal.status, portal.access_token, portal.refresh_token) == ("uninstalled", "", "")
+    # events of an uninstalled portal are refused from then on
+    assert client.post("/b24/events", data=body("ontaskadd.txt"), **FORM).status_code == 401
+
+
+def test_api_needs_bearer_token(client: FlaskClient) -> None:
+    assert client.get("/api/tasks/1").status_code == 401
+    assert client.get("/api/tasks/1", headers={"Authorization": "Bearer nope"}).status_code == 401
+    answer = client.get("/api/tasks/1", headers={"Authorization": "Bearer s3cret"})
+    assert answer.status_code == 404
+    assert answer.json["error"] == "unknown_task"
+
+
+def test_healthz_and_metrics(client: FlaskClient) -> None:
+    client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json["inbox"]["pending"] == 1
+    assert health.json["portals"][0]["status"] == "installed"
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'b24app_inbox_events{status="pending"} 1' in metrics
+    assert "b24app_inbox_oldest_pending_seconds" in metrics
