@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -86,7 +85,7 @@ class MonthReport:
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """"2026-11" → (2026, 11)."""
+    """ "2026-11" → (2026, 11)."""
     try:
         year, month = (int(part) for part in text.split("-"))
     except ValueError:
@@ -228,9 +227,7 @@ def _gather(db: Database, member_id: str, start: datetime, end: datetime, tz: tz
             )
             .order_by(audit.c.at)
         ).all()
-    entries = [
-        _billable(r, records[r.task_id], names, tz) for r in rows if r.task_id in records
-    ]
+    entries = [_billable(r, records[r.task_id], names, tz) for r in rows if r.task_id in records]
     overrun_rows = [
         (int(a.task_id), float(a.at), _details(a.details))
         for a in audits
@@ -290,7 +287,11 @@ def _overruns(
     audited = {task_id for task_id, _, _ in facts.overrun_rows}
     billed_tasks = {e.task_id for entries in by_client.values() for e in entries}
     for task_id, record in facts.records.items():
-        if record.overrun_level == "exceeded" and task_id not in audited and task_id in billed_tasks:
+        if (
+            record.overrun_level == "exceeded"
+            and task_id not in audited
+            and task_id in billed_tasks
+        ):
             approved = record.estimate_minutes or 0
             found[record.client].append(
                 TaskOverrun(task_id, record.title, approved, record.billable_minutes)

@@ -1,6 +1,7 @@
 """Feature modules plug in here: each adds CLI subcommands and/or web routes.
 
 A feature module exposes `register_cli(subparsers)` and/or `register_web(app)`; list it below.
+The imports are inside the functions: feature modules import the web app, which imports this.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from typing import Any
 
 from flask import Flask
 
-from b24app import reports_cli, reports_web  # billing report, sync-time, /api/reports
-
 CliRegistrar = Callable[[Any], None]  # argparse's _SubParsersAction is private
 WebRegistrar = Callable[[Flask], None]
 
 
 def cli_registrars() -> list[CliRegistrar]:
-    return [reports_cli.register_cli]
+    from b24app import demo, reports_cli, sla_report
+
+    return [demo.register_cli, reports_cli.register_cli, sla_report.register_cli]
 
 
 def web_registrars() -> list[WebRegistrar]:
+    from b24app import reports_web
+
     return [reports_web.register_web]

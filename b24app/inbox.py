@@ -156,6 +156,18 @@ class Inbox:
             conn.execute(update(inbox).where(inbox.c.id == item.id).values(**values))
         return parked
 
+    def last_processed_at(self, member_id: str, task_id: int) -> float | None:
+        """When an event of this task was last processed (the task was read then)."""
+        with self.db.begin() as conn:
+            value = conn.execute(
+                select(func.max(inbox.c.processed_at)).where(
+                    inbox.c.member_id == member_id,
+                    inbox.c.task_id == task_id,
+                    inbox.c.status.in_([DONE, IGNORED]),
+                )
+            ).scalar()
+        return float(value) if value else None
+
     def release_claims_of_dead_workers(self) -> int:
         """On a single-instance start: rows left `processing` by a killed process go back."""
         with self.db.begin() as conn:

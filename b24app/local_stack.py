@@ -42,6 +42,7 @@ class LocalStack:
         settings: dict[str, Any] | None = None,
         run_worker: bool = True,
         clock: Any = None,
+        use_portal_clock: bool = False,
         retry: RetryPolicy | None = None,
         **sandbox_options: Any,
     ) -> None:
@@ -57,6 +58,8 @@ class LocalStack:
             worker_poll_seconds=0.05,
         )
         self.settings = dataclasses.replace(base, **(settings or {}))
+        if use_portal_clock:
+            clock = self.portal.clock.now  # one timeline: moving the portal's time moves ours
         extra = {"clock": clock} if clock else {}
         self.services = Services(
             self.settings,
@@ -107,6 +110,13 @@ class LocalStack:
                     return
             time.sleep(0.02)
         raise TimeoutError(f"events still pending after {timeout}s: {self.services.inbox.stats()}")
+
+    def tick(self) -> None:
+        """One run of every scheduled job, as the scheduler's interval ticks would do."""
+        from scheduler import JOBS
+
+        for _, job, _ in JOBS:
+            job(self.services)
 
     def stop(self) -> None:
         self._stop.set()

@@ -2,7 +2,7 @@
 
 Money is kept in kopecks to the last step: "40 000,00" in the table, "40000.00" in CSV and JSON
 (strings in JSON, so no float ever touches an amount), a Decimal with a money format in XLSX.
-Minutes are whole minutes everywhere except the table, which shows hours as h:mm.
+Minutes are whole minutes everywhere except the table's summary, which shows hours as h:mm.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ LINE_KEYS = (
 OVERRUN_KEYS = ("client", "task_id", "title", "approved_minutes", "billed_minutes", "over_minutes")
 MONEY_KEYS = frozenset({"package_amount", "regular_amount", "urgent_amount", "chat_amount"})
 MONEY_KEYS |= {"total", "rate", "amount"}
-MINUTE_KEYS = frozenset(k for k in (*SUMMARY_KEYS, *OVERRUN_KEYS) if k.endswith("_minutes"))
+HOUR_KEYS = frozenset(k for k in SUMMARY_KEYS if k.endswith("_minutes"))  # h:mm in the table
 
 
 def rubles(kopecks: int) -> str:
@@ -182,7 +182,7 @@ def render_csv(report: MonthReport) -> str:
 def _cell_text(key: str, value: Any) -> str:
     if key in MONEY_KEYS:
         return rubles_ru(int(value))
-    if key in MINUTE_KEYS and isinstance(value, int):
+    if key in HOUR_KEYS and isinstance(value, int):
         return hours(value)
     if key == "kind":
         return REPORT_KINDS.get(str(value), str(value))
@@ -190,7 +190,7 @@ def _cell_text(key: str, value: Any) -> str:
         return str(value)[:16].replace("T", " ")
     if key == "title":
         text = str(value)
-        return text if len(text) <= 40 else text[:39] + "…"
+        return text if len(text) <= 48 else text[:47] + "…"
     return str(value)
 
 
@@ -198,7 +198,7 @@ def _grid(keys: Sequence[str], rows: Iterable[dict[str, Any]]) -> list[str]:
     table = [[REPORT_HEADINGS[k] for k in keys]]
     table += [[_cell_text(k, row[k]) for k in keys] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(keys))]
-    right = [k in MONEY_KEYS or k in MINUTE_KEYS or k.endswith("_id") for k in keys]
+    right = [k in MONEY_KEYS or k.endswith(("_minutes", "_seconds", "_id")) for k in keys]
     return [
         "  ".join(
             cell.rjust(w) if r else cell.ljust(w)
@@ -261,12 +261,9 @@ def _xlsx_value(key: str, value: Any) -> Any:
 
 def render(report: MonthReport, fmt: str) -> str | bytes:
     """One of FORMATS; xlsx gives bytes, the others text."""
-    renderers = {
-        "table": render_table,
-        "csv": render_csv,
-        "json": render_json,
-        "xlsx": render_xlsx,
-    }
-    if fmt not in renderers:
+    if fmt == "xlsx":
+        return render_xlsx(report)
+    text_renderers = {"table": render_table, "csv": render_csv, "json": render_json}
+    if fmt not in text_renderers:
         raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
-    return renderers[fmt](report)
+    return text_renderers[fmt](report)

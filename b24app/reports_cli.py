@@ -1,4 +1,4 @@
-"""`b24app report` (the month's billing report) and `b24app sync-time` (time entries from the portal)."""
+"""`b24app report` (the month's billing report) and `b24app sync-time` (time entries)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def register_cli(subparsers: Any) -> None:
     report.set_defaults(func=cmd_report)
     sync = subparsers.add_parser("sync-time", help="re-read a month's time entries from the portal")
     sync.add_argument("--month", help="YYYY-MM (default: this month)")
-    sync.add_argument("--all-tasks", action="store_true", help="every tracked task, not only active")
+    sync.add_argument(
+        "--all-tasks", action="store_true", help="every tracked task, not only active"
+    )
     sync.add_argument("--member-id", help="portal (default: the installed one)")
     sync.set_defaults(func=cmd_sync_time)
 

@@ -191,7 +191,9 @@ def _store(
     report.deleted += len(vanished)
 
 
-def _existing(conn: Connection, member_id: str, task_ids: set[TaskId]) -> dict[int, dict[str, object]]:
+def _existing(
+    conn: Connection, member_id: str, task_ids: set[TaskId]
+) -> dict[int, dict[str, object]]:
     if not task_ids:
         return {}
     rows = conn.execute(

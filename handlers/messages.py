@@ -263,6 +263,8 @@ REPORT_KINDS = {
 
 
 def report_package_fee(package: str, first: date, last: date) -> str:
+    if package == "none":
+        return f"Без пакета, {first:%d.%m}–{last:%d.%m.%Y}: по тарифам п. 6.2"
     return f"Пакет {package}, {first:%d.%m}–{last:%d.%m.%Y} (п. 6.1)"
 
 
@@ -272,6 +274,7 @@ def report_chat_fee() -> str:
 
 def regulation_signed(value: date | None) -> str:
     return f"Регламент подписан: {value:%d.%m.%Y}" if value else "Регламент не подписан"
+
 
 REPORT_HEADINGS = {
     "client": "Клиент",

@@ -16,6 +16,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from b24app.services import Services
 from scheduler.catchup import catch_up
+from scheduler.package_usage import INTERVAL_SECONDS as PACKAGE_USAGE_INTERVAL
+from scheduler.package_usage import check_package_usage
 from scheduler.sla import (
     SLA_TICK_SECONDS,
     TIME_REFRESH_SECONDS,
@@ -66,6 +68,7 @@ def guarded(services: Services, leader: Leader, job: Job, name: str) -> Callable
 JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
     ("catch_up", catch_up, lambda s: s.settings.catchup_interval_seconds),
     ("keep_tokens_alive", keep_tokens_alive, lambda s: 24 * 3600),
+    ("check_package_usage", check_package_usage, lambda s: PACKAGE_USAGE_INTERVAL),
     ("check_sla_clocks", check_sla_clocks, lambda s: SLA_TICK_SECONDS),
     ("expire_warranties", expire_warranties, lambda s: WARRANTY_TICK_SECONDS),
     ("refresh_time_entries", refresh_time_entries, lambda s: TIME_REFRESH_SECONDS),

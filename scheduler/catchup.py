@@ -70,6 +70,8 @@ def _store_offline(services: Services, member_id: str, record: dict[str, Any]) -
     if not name or not task_id:
         log.warning("offline event %s without a task id skipped", record.get("ID"))
         return 0
+    if not is_comment and _seen_after(services, member_id, task_id, record.get("TIMESTAMP_X")):
+        return 0  # an online event already made us read the task after this change
     comment_id = _int(after.get("ID")) if is_comment else 0
     message_id = _int(after.get("MESSAGE_ID"))
     stamp = f"offline:{record.get('TIMESTAMP_X')}:{record.get('ID')}"
@@ -104,6 +106,17 @@ def sweep_changed_tasks(services: Services, portal: Portal) -> int:
         )
     services.db.set_value(portal.member_id, "sweep_since", now.isoformat())
     return queued
+
+
+def _seen_after(services: Services, member_id: str, task_id: int, stamp: Any) -> bool:
+    """Online and offline events of one task change are deduplicated: the offline record is
+    dropped when the task was read (processing an event of it) after the change happened."""
+    try:
+        changed = datetime.fromisoformat(str(stamp)).timestamp()
+    except ValueError:
+        return False
+    last = services.inbox.last_processed_at(member_id, task_id)
+    return last is not None and last >= changed
 
 
 def _int(value: Any) -> int:

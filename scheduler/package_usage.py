@@ -53,7 +53,11 @@ def plan_package_notices(
             bill.client, bill.package_used_percent, bill.package_used_minutes, bill.included_minutes
         )
         notices += [
-            Notify(key=f"package:{bill.client}:{report.label}:{reached[-1]}:{user}", user_id=user, text=text)
+            Notify(
+                key=f"package:{bill.client}:{report.label}:{reached[-1]}:{user}",
+                user_id=user,
+                text=text,
+            )
             for user in recipients(clients[bill.client], client_report)
         ]
     return notices
@@ -75,7 +79,9 @@ def check_package_usage(services: Services) -> str:
                 gateway,
                 portal.member_id,
                 tasks_active_in(records, start, end),
-                spent_minutes={r.task_id: r.time_spent_minutes for r in records},
+                spent_minutes={
+                    r.task_id: r.time_spent_minutes for r in records if r.time_spent_minutes
+                },
             )
         except BitrixError as exc:  # bill from what is stored; the next run reads again
             log.warning("portal %s: time sync failed: %s", portal.member_id, exc)

@@ -26,7 +26,8 @@ class LeakyBucket:
     def hit(self) -> None:
         with self._lock:
             now = self.clock.now()
-            self.level = max(0.0, self.level - (now - self._last) * self.rate)
+            elapsed = max(0.0, now - self._last)  # the clock may be moved back (demo, tests)
+            self.level = max(0.0, self.level - elapsed * self.rate)
             self._last = now
             if self.level + 1 > self.burst:
                 # Rejected requests are not counted (chosen reading; the docs are silent).
