@@ -268,7 +268,11 @@ class BitrixClient:
                 self.tokens.refresh(token)
                 continue
             if code in TOKEN_CODES and self.tokens:
-                raise AuthRevokedError(code, description, method=method)
+                # The refresh itself succeeded (a refused refresh raises AuthRevokedError and
+                # marks the portal): a token error right after it is a passing one, retried
+                # with the inbox's backoff rather than parked for AUTH_RETRY_SECONDS.
+                self.stats.errors += 1
+                raise BitrixError(code, description, method=method)
             if code in RETRYABLE_CODES:
                 attempt += 1
                 wait = self._retry_wait(code, answer, attempt)

@@ -36,7 +36,10 @@ def out(text: str = "") -> None:
 
 def build_services(args: argparse.Namespace | None = None) -> Services:
     settings = settings_from_environment()
-    config_path = getattr(args, "config", None) or settings.config_path
+    saved = settings.data_dir / "regulation.toml"  # written by the settings page (b24app.pages)
+    config_path = (
+        getattr(args, "config", None) or settings.config_path or (saved if saved.is_file() else None)
+    )
     return Services(settings, load_app_config(Path(config_path) if config_path else None))
 
 
@@ -72,7 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = create_server(app, host=args.host, port=args.port, threads=8)
     stop = threading.Event()
     worker_thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
-    worker_thread.start()
+    if services.settings.worker_enabled:
+        worker_thread.start()
     scheduler, leader = build_scheduler(services)
     scheduler.start()
     hint = next_step_hint(services.settings, services, url)
@@ -89,7 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         worker.wakeup.set()
         scheduler.shutdown(wait=False)
         leader.release()
-        worker_thread.join(timeout=10)
+        if worker_thread.is_alive():
+            worker_thread.join(timeout=10)
         services.close()
     return 0
 
@@ -195,3 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"b24app: configuration error: {exc}\n")
         return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

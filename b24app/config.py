@@ -6,7 +6,7 @@ import dataclasses
 import enum
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -56,6 +56,7 @@ class Settings:
     burst: int = 50
     max_attempts: int = 8
     worker_poll_seconds: float = 0.5
+    worker_enabled: bool = True  # False: this process only acknowledges (web-only instance)
     catchup_interval_seconds: int = 60
     log_level: str = "INFO"
 
@@ -72,7 +73,15 @@ class Settings:
         return bool(self.webhook_url)
 
 
-_ENV_KEYS: dict[str, tuple[str, type]] = {
+def _flag(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+_ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "B24APP_DATA_DIR": ("data_dir", Path),
     "B24APP_DATABASE_URL": ("database_url", str),
     "B24APP_CONFIG": ("config_path", Path),
@@ -88,6 +97,7 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "B24APP_BURST": ("burst", int),
     "B24APP_MAX_ATTEMPTS": ("max_attempts", int),
     "B24APP_WORKER_POLL_SECONDS": ("worker_poll_seconds", float),
+    "B24APP_WORKER_ENABLED": ("worker_enabled", _flag),
     "B24APP_CATCHUP_INTERVAL_SECONDS": ("catchup_interval_seconds", int),
     "B24APP_LOG_LEVEL": ("log_level", str),
 }
@@ -103,7 +113,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         try:
             values[field_name] = kind(raw)
         except ValueError as exc:
-            raise ConfigError(f"{env_key}: expected {kind.__name__}, got {raw!r}") from exc
+            expected = "on/off" if kind is _flag else getattr(kind, "__name__", "a value")
+            raise ConfigError(f"{env_key}: expected {expected}, got {raw!r}") from exc
     settings = Settings(**values)
     if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):
         raise ConfigError("B24_WEBHOOK_URL: expected an http(s) URL of an incoming webhook")

@@ -22,6 +22,6 @@ def cli_registrars() -> list[CliRegistrar]:
 
 
 def web_registrars() -> list[WebRegistrar]:
-    from b24app import reports_web
+    from b24app import pages, reports_web
 
-    return [reports_web.register_web]
+    return [reports_web.register_web, pages.register_web]

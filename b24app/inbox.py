@@ -177,6 +177,15 @@ class Inbox:
                 .values(status=PENDING, lease_until=0.0, next_attempt_at=0.0)
             ).rowcount
 
+    def resume_portal(self, member_id: str) -> int:
+        """After a (re)install: events waiting out an auth back-off go again now."""
+        with self.db.begin() as conn:
+            return conn.execute(
+                update(inbox)
+                .where(inbox.c.member_id == member_id, inbox.c.status == PENDING)
+                .values(next_attempt_at=0.0)
+            ).rowcount
+
     def retry_failed(self, ids: list[int] | None = None) -> int:
         """Send parked rows back to the queue (`b24app events retry`)."""
         stmt = update(inbox).where(inbox.c.status == FAILED)

@@ -78,6 +78,9 @@ def install(services: Services, request: InstallRequest, public_url: str) -> Por
         raise InstallError("the tokens belong to another portal than the request says")
     portal = services.portals.save_install(**_portal_values(request, pair))
     bind(services, portal, public_url)
+    resumed = services.inbox.resume_portal(portal.member_id)
+    if resumed:
+        log.info("%d events kept while the portal needed reinstalling are queued again", resumed)
     log.info("installed on %s (member %s)", portal.domain, portal.member_id)
     return portal
 

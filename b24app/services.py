@@ -57,6 +57,7 @@ class Services:
         self.stats = CallStats()
         self._transport: Transport | None = None
         self._calendar: WorkCalendar | None = None
+        self.chat_access_errors = 0
 
     # -- time ----------------------------------------------------------------------------------
     @property

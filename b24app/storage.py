@@ -7,26 +7,40 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from b24app import schema
+from b24app.config import ConfigError
+
+if TYPE_CHECKING:
+    from b24app.migrations import SchemaState
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
 
-class SchemaMismatchError(RuntimeError):
+class SchemaMismatchError(ConfigError):
     """The database was created by another version of the app (run `b24app migrate`)."""
+
+
+def normalise_url(url: str) -> str:
+    """postgresql:// and postgres:// mean PostgreSQL through psycopg 3 (the driver we ship)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 class Database:
     """One engine per process; SQLite in WAL mode, PostgreSQL with a connection pool."""
 
     def __init__(self, url: str, *, clock: Clock = time.time) -> None:
+        url = normalise_url(url)
         self.url = url
         self.clock = clock
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
@@ -44,16 +58,38 @@ class Database:
         return engine
 
     def create_schema(self) -> None:
-        """Create missing tables and record the schema version."""
-        schema.metadata.create_all(self.engine)
+        """At start: an empty database gets the schema by running every migration; one at the
+        head revision is used as it is; anything else raises SchemaMismatchError (the app
+        never changes a schema it did not create just now: that is `b24app migrate`)."""
+        from b24app import migrations
+
         with self.begin() as conn:
-            row = conn.execute(select(schema.schema_info.c.version)).first()
-            if row is None:
-                conn.execute(insert(schema.schema_info).values(id=1, version=schema.SCHEMA_VERSION))
-            elif row.version != schema.SCHEMA_VERSION:
-                raise SchemaMismatchError(
-                    f"database schema version {row.version}, app expects {schema.SCHEMA_VERSION}"
-                )
+            found = migrations.state(conn)
+        if found.up_to_date:
+            return
+        if not found.empty:
+            raise SchemaMismatchError(f"{found.describe()}: run `b24app migrate`")
+        before, after = self.migrate()
+        if before is None:
+            log.info("empty database: schema created (revision %s)", after)
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Upgrade to the head revision in one transaction (PostgreSQL: under an advisory lock,
+        so instances starting together on an empty database create it once)."""
+        from b24app import migrations
+
+        with self.begin() as conn:
+            lock = migrations.lock_statement(self.engine.dialect.name)
+            if lock is not None:
+                conn.execute(lock)
+            return migrations.upgrade(conn)
+
+    def schema_state(self) -> SchemaState:
+        """Where the database stands against this app's migrations (b24app.migrations)."""
+        from b24app import migrations
+
+        with self.begin() as conn:
+            return migrations.state(conn)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

@@ -196,7 +196,7 @@ def healthz() -> Any:
             "retries": svc.stats.retries,
             "errors": svc.stats.errors,
         },
-        "chat_access_errors": current_app.extensions.get("b24app.chat_errors", 0),
+        "chat_access_errors": svc.chat_access_errors,
     }
     return jsonify(body), 200 if database == "ok" else 503
 

@@ -9,6 +9,7 @@ import uuid
 
 from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError, RateLimitedError
 from b24app.effects import RetryableWriteError
+from b24app.gateway import ChatAccessError
 from b24app.inbox import InboxItem
 from b24app.services import Services
 from handlers.routing import HandlerEvent
@@ -69,6 +70,16 @@ class Worker:
         except RetryableWriteError as exc:
             inbox.fail(item, str(exc))
             log.warning("event %s: write failed, will retry: %s", item.id, exc, extra=extra)
+        except ChatAccessError as exc:
+            self.services.chat_access_errors += 1
+            inbox.fail(item, f"cannot read the task chat: {exc}")
+            log.error(
+                "event %s: the app's user cannot read the task chat (%s); add it to task chats or "
+                "use an account that is a member (README: chat-based task card)",
+                item.id,
+                exc,
+                extra=extra,
+            )
         except AuthRevokedError as exc:
             inbox.fail(item, f"portal needs reinstall: {exc}", retry_after=AUTH_RETRY_SECONDS)
             log.error(

@@ -30,7 +30,7 @@ from b24app.sandbox import SandboxPortal
 
 GOOD_TITLE = "Исправить опечатку на главной странице сайта №{n}"
 GOOD_TEXT = (
-    "На главной странице сайта в блоке «О нас» написано «кампания» вместо «компания». "
+    "На главной странице сайта в блоке «О нас» опечатка: написано «превет» вместо «привет». "
     "Нужно исправить текст; ожидаемый результат: правильное слово на странице."
 )
 BAD_TITLE = "Сайт {n}"
@@ -104,14 +104,14 @@ class AppProcess:
         *,
         env: Mapping[str, str] | None = None,
         relay: bool = True,
-        log_name: str = "app.log",
+        log_path: Path | None = None,
     ) -> None:
         self.portal = portal
         self.data_dir = data_dir
         self.port = free_port()
         self.relay = Relay(self.port) if relay else None
         self.public_url = self.relay.url if self.relay else f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir / log_name
+        self.log_path = log_path or data_dir / "app.log"
         self.env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - a harmless default for HOME
@@ -341,11 +341,11 @@ def running(
     *,
     rate_limit: tuple[float, int] | None = None,
     env: Mapping[str, str] | None = None,
-    log_name: str = "app.log",
+    data_dir: Path | None = None,
 ) -> Iterator[tuple[SandboxPortal, AppProcess, World]]:
     """A started sandbox + an installed app process + a client world; all stopped after."""
     portal = SandboxPortal(rate_limit=rate_limit).start()
-    app = AppProcess(portal, tmp, env=env, log_name=log_name)
+    app = AppProcess(portal, data_dir or tmp, env=env, log_path=tmp / "app.log")
     try:
         app.start()
         app.install()

@@ -9,6 +9,7 @@ import pytest
 from b24app.billing_report import (
     CHAT_FEE,
     PACKAGE_FEE,
+    ClientReport,
     MonthReport,
     UnknownClientError,
     build_month_report,
@@ -38,7 +39,7 @@ def report(db: Database, client: str | None = None) -> MonthReport:
     return build_month_report(db, CONFIG, MEMBER, 2026, 11, MSK, client=client)
 
 
-def by_name(result: MonthReport, name: str):  # type: ignore[no-untyped-def]
+def by_name(result: MonthReport, name: str) -> ClientReport:
     return next(c for c in result.clients if c.bill.client == name)
 
 
@@ -144,8 +145,8 @@ def test_detail_sums_to_the_summary_to_the_kopeck(db: Database) -> None:
     add_user(db, 17, "Иван Интеграторов")
     seconds = [1, 59, 61, 899, 900, 901, 3599, 3601, 7 * 3600 + 7, 0, 123_457]
     entry_id = 0
-    for task_id, client in enumerate([ROMASHKA, LYUTIK, IVANOV, ROMASHKA, LYUTIK], start=1):
-        add_task(db, task_id, client, urgent=task_id % 2 == 0, rework_since=at(25))
+    for task_id, name in enumerate([ROMASHKA, LYUTIK, IVANOV, ROMASHKA, LYUTIK], start=1):
+        add_task(db, task_id, name, urgent=task_id % 2 == 0, rework_since=at(25))
         for i, secs in enumerate(seconds):
             entry_id += 1
             add_entry(db, entry_id, task_id, secs * task_id, at(1 + (i * 3 + task_id) % 29, 9 + i))
@@ -153,7 +154,7 @@ def test_detail_sums_to_the_summary_to_the_kopeck(db: Database) -> None:
     for client in result.clients:
         bill = client.bill
         assert sum(d.amount_kopecks for d in client.details) == bill.total_kopecks
-        minutes = {kind: 0 for kind in LineKind}
+        minutes = dict.fromkeys(LineKind, 0)
         for line in bill.lines:
             minutes[line.kind] += line.billed_minutes
         assert minutes[LineKind.PACKAGE] == bill.package_used_minutes

@@ -73,13 +73,17 @@ def test_csv_sections_add_up(month: MonthReport) -> None:
     sections = _sections(render_csv(month))
     summary = {r["client"]: r for r in sections["summary"]}
     assert summary[ROMASHKA]["package_amount"] == "40000.00"
-    assert (summary[ROMASHKA]["package"], summary[ROMASHKA]["remaining_minutes"]) == ("standard", "0")
+    assert (summary[ROMASHKA]["package"], summary[ROMASHKA]["remaining_minutes"]) == (
+        "standard",
+        "0",
+    )
     assert summary[ROMASHKA]["regulation_signed"] == "2026-11-03"
     for client, row in summary.items():
         lines = [r for r in sections["line"] if r["client"] == client]
         assert sum(Decimal(r["amount"]) for r in lines) == Decimal(row["total"])
     urgent = [r for r in sections["line"] if r["kind"] == "urgent"]
-    assert urgent[0]["entry_id"] == "2" and urgent[0]["raw_seconds"] == ""  # continued part
+    assert urgent[0]["entry_id"] == "2"
+    assert urgent[0]["raw_seconds"] == ""
     assert (urgent[0]["billed_minutes"], urgent[0]["rate"]) == ("30", "4500.00")
     assert [(r["task_id"], r["over_minutes"]) for r in sections["overrun"]] == [("1", "30")]
 
@@ -114,11 +118,13 @@ def test_xlsx_opens_with_openpyxl(month: MonthReport) -> None:
 def test_table_for_people(month: MonthReport) -> None:
     text = str(render(month, "table"))
     assert "Сводка 2026-11" in text
-    assert "40 000,00" in text and "44 000,00" in text
+    assert "40 000,00" in text
+    assert "44 000,00" in text
     assert "ООО Ромашка — Регламент подписан: 03.11.2026" in text
     assert "ООО Лютик — Регламент не подписан" in text
     assert "Перерасход оценки (п. 3.3)" in text
-    assert "гарантия" in text and "срочно" in text
+    assert "гарантия" in text
+    assert "срочно" in text
 
 
 def test_unknown_format(month: MonthReport) -> None:

@@ -81,7 +81,11 @@ def test_full_read_reconciles_changed_and_deleted_entries(
     task = portal.create_task(1, "Задача", responsible_id=1)
     keep, change, drop = (portal.add_time(1, task, 900, "было", created_date=at(3)) for _ in "abc")
     sync_time(db, gateway, MEMBER, ids([task]))
-    rest(portal, "task.elapseditem.update", [task, change, {"SECONDS": 2700, "COMMENT_TEXT": "стало"}])
+    rest(
+        portal,
+        "task.elapseditem.update",
+        [task, change, {"SECONDS": 2700, "COMMENT_TEXT": "стало"}],
+    )
     rest(portal, "task.elapseditem.delete", [task, drop])
     assert sync_time(db, gateway, MEMBER, ids([task])).fetched == 0  # an ID cursor cannot see it
     report = sync_time(db, gateway, MEMBER, ids([task]), full=True)
@@ -99,7 +103,8 @@ def test_disagreeing_portal_total_triggers_a_full_read(
     same = sync_time(db, gateway, MEMBER, ids([task]), spent_minutes={TaskId(task): 15})
     assert same.changed == 0
     report = sync_time(db, gateway, MEMBER, ids([task]), spent_minutes={TaskId(task): 20})
-    assert report.changed == 1 and stored(db)[entry][1] == 1200
+    assert report.changed == 1
+    assert stored(db)[entry][1] == 1200
 
 
 def test_a_deleted_task_keeps_its_stored_entries(
@@ -110,7 +115,8 @@ def test_a_deleted_task_keeps_its_stored_entries(
     sync_time(db, gateway, MEMBER, ids([task]))
     portal.delete_task(1, task)
     report = sync_time(db, gateway, MEMBER, ids([task]), full=True)
-    assert report.gone == [task] and not report.failed
+    assert report.gone == [task]
+    assert not report.failed
     assert entry in stored(db)
 
 

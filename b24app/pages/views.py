@@ -1,0 +1,267 @@
+"""The app's pages inside Bitrix24: dashboard (DEFAULT), task tab (TASK_VIEW_TAB), settings.
+
+A page is opened by the portal's iframe POST (verified in pages.auth); every later request
+carries the signed session token `s` in its query string or form, never a cookie.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from b24app.billing_report import build_month_report, parse_month
+from b24app.pages import labels
+from b24app.pages.auth import (
+    PageAuthError,
+    Viewer,
+    issue_session,
+    load_session,
+    read_frame_post,
+    verify_frame_post,
+)
+from b24app.pages.configdoc import config_file, save_document
+from b24app.pages.dashboard import build_dashboard
+from b24app.pages.settings_form import (
+    CALENDAR_FIELDS,
+    MONEY_FIELDS,
+    PEOPLE_FIELDS,
+    REGULATION_FIELDS,
+    WEEKDAYS,
+    document_from_form,
+    form_values,
+    message_samples,
+    submitted_values,
+    validate,
+)
+from b24app.pages.taskpage import build_task_page
+from b24app.portals import Portal
+from b24app.report_render import hours, render_csv, render_xlsx, rubles_ru, summary_row
+from b24app.services import Services
+from rules.regulation import ClientCompany
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+FRAME_KEYS = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")  # BX24.js reads these from the URL
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+bp = Blueprint("pages", __name__, static_folder=str(STATIC_DIR), static_url_path="/b24/static")
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def _services() -> Services:
+    return current_app.extensions["b24app"]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """The verified viewer of this request and how the page's own links carry the session."""
+
+    portal: Portal
+    viewer: Viewer
+    token: str
+    company: ClientCompany | None
+    frame: dict[str, str] = field(default_factory=dict)
+
+    def url(self, endpoint: str, **values: Any) -> str:
+        return url_for(endpoint, s=self.token, **self.frame, **values)
+
+    @property
+    def portal_base(self) -> str:
+        scheme = "http" if self.portal.client_endpoint.startswith("http://") else "https"
+        return f"{scheme}://{self.portal.domain}"
+
+
+def _context() -> PageContext:
+    """From the iframe POST (verified with the portal) or from the session token `s`."""
+    svc = _services()
+    if request.method == "POST" and request.form.get("AUTH_ID"):
+        post = read_frame_post(request.form, request.args)
+        g.frame_portal = svc.portals.get(post.member_id) if post.member_id else None
+        portal, viewer = verify_frame_post(svc, post)
+        token = issue_session(svc, portal, viewer)
+        log.info("page %s opened by user %s on %s", post.placement, viewer.user_id, portal.domain)
+    else:
+        token = request.values.get("s", "")
+        portal, viewer = load_session(svc, token)
+    g.frame_portal = portal
+    company = viewer.company(svc.config)
+    if viewer.is_client(svc.config) and company is None:
+        raise PageAuthError("Ваша компания не найдена в настройках приложения.", portal=portal)
+    frame = {k: request.args[k] for k in FRAME_KEYS if request.args.get(k)}
+    return PageContext(portal, viewer, token, company, frame)
+
+
+def _render(template: str, ctx: PageContext, status: int = 200, **values: Any) -> Response:
+    body = render_template(template, ctx=ctx, labels=labels, **values)
+    return Response(body, status=status, mimetype="text/html")
+
+
+# -- pages -----------------------------------------------------------------------------------
+@bp.route("/b24/app", methods=["GET", "POST"])
+def dashboard() -> Response:
+    """DEFAULT placement: queues, breaches, package hours, the month's bill."""
+    ctx = _context()
+    svc = _services()
+    month = _month(request.args.get("month", ""))
+    company = ctx.company.name if ctx.company else None
+    board = build_dashboard(svc, ctx.portal.member_id, company, month)
+    summaries = [summary_row(c) for c in board.report.clients] if board.report else []
+    return _render(
+        "page_dashboard.html",
+        ctx,
+        board=board,
+        summaries=summaries,
+        hours=hours,
+        rubles=rubles_ru,
+    )
+
+
+def _month(text: str) -> tuple[int, int] | None:
+    try:
+        return parse_month(text) if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("/b24/placement/task", methods=["GET", "POST"])
+def task_tab() -> Response:
+    """TASK_VIEW_TAB: PLACEMENT_OPTIONS {"taskId": "4512"}."""
+    ctx = _context()
+    post = read_frame_post(request.form, request.args)
+    raw = post.options.get("taskId") or post.options.get("TASK_ID") or request.args.get("task")
+    if not str(raw or "").isdigit():
+        return _render("page_message.html", ctx, 400, message="Не указана задача.")
+    return _task(ctx, int(str(raw)))
+
+
+@bp.get("/b24/app/task/<int:task_id>")
+def task_page(task_id: int) -> Response:
+    return _task(_context(), task_id)
+
+
+def _task(ctx: PageContext, task_id: int) -> Response:
+    page = build_task_page(_services(), ctx.portal.member_id, task_id)
+    if page is not None and ctx.company is not None and page.record.client != ctx.company.name:
+        return _render("page_message.html", ctx, 403, message="Эта задача не вашей компании.")
+    if page is None:
+        return _render(
+            "page_message.html",
+            ctx,
+            message=f"Приложение не ведёт задачу #{task_id} по регламенту: "
+            "её поставил не клиент или она ещё не обработана.",
+        )
+    return _render("page_task.html", ctx, page=page)
+
+
+@bp.get("/b24/app/report/<month>.<fmt>")
+def report_download(month: str, fmt: str) -> Response:
+    """The month's billing report as CSV/XLSX (a client gets its own company only)."""
+    ctx = _context()
+    if fmt not in ("csv", "xlsx"):
+        return _render("page_message.html", ctx, 404, message="Формат отчёта: csv или xlsx.")
+    year_month = _month(month)
+    if year_month is None:
+        return _render("page_message.html", ctx, 400, message="Месяц задаётся как 2026-11.")
+    svc = _services()
+    company = ctx.company.name if ctx.company else None
+    report = build_month_report(
+        svc.db, svc.config, ctx.portal.member_id, *year_month, svc.tz, client=company
+    )
+    name = f"report-{report.label}" + (f"-{company}" if company else "")
+    if fmt == "csv":
+        body, mimetype = render_csv(report).encode("utf-8-sig"), "text/csv"
+    else:
+        body, mimetype = render_xlsx(report), XLSX_TYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=f"{name}.{fmt}")
+    return response
+
+
+@bp.route("/b24/app/settings", methods=["GET", "POST"])
+def settings_page() -> Response:
+    """Portal admins only: the regulation config the CLI reads, validated, saved and applied."""
+    ctx = _context()
+    if not ctx.viewer.is_admin or ctx.company is not None:
+        return _render(
+            "page_message.html", ctx, 403, message="Настройки доступны только администраторам."
+        )
+    svc = _services()
+    path = config_file(svc.settings)
+    values = form_values(svc.config)
+    errors: dict[str, str] = {}
+    saved = False
+    if request.method == "POST" and not request.form.get("AUTH_ID"):
+        values = submitted_values(request.form, request.form.getlist)
+        doc, errors = document_from_form(values)
+        config, more = validate(doc) if not errors else (None, {})
+        errors |= more
+        if config is not None:
+            author = f"{ctx.viewer.name} (#{ctx.viewer.user_id})"
+            svc.set_config(save_document(path, doc, author, svc.now()))
+            log.info("settings saved to %s by user %s", path, ctx.viewer.user_id)
+            values, saved = form_values(svc.config), True
+    return _render(
+        "page_settings.html",
+        ctx,
+        400 if errors else 200,
+        values=values,
+        errors=errors,
+        saved=saved,
+        path=str(path),
+        sections=(
+            ("Регламент", REGULATION_FIELDS),
+            ("Рабочее время", CALENDAR_FIELDS),
+            ("Пакеты и тарифы", MONEY_FIELDS),
+            ("Люди и режим", PEOPLE_FIELDS),
+        ),
+        weekdays=WEEKDAYS,
+        samples=message_samples(svc.now()),
+        clients=svc.config.clients,
+        today=svc.now().date(),
+    )
+
+
+# -- errors and headers ----------------------------------------------------------------------
+@bp.errorhandler(PageAuthError)
+def _refused(exc: PageAuthError) -> Response:
+    if exc.portal is not None:
+        g.frame_portal = exc.portal
+    body = render_template("page_message.html", ctx=None, labels=labels, message=str(exc))
+    return Response(body, status=403, mimetype="text/html")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    body = render_template(
+        "page_message.html", ctx=None, labels=labels, message=f"Ошибка {exc.code}: {exc.name}."
+    )
+    return Response(body, status=exc.code or 500, mimetype="text/html")
+
+
+@bp.after_request
+def _page_headers(response: Response) -> Response:
+    """Framable by the portal only (CSP frame-ancestors instead of X-Frame-Options)."""
+    portal: Portal | None = g.get("frame_portal")
+    ancestors = "'none'"
+    if portal is not None:
+        ancestors = f"https://{portal.domain}"
+        if portal.client_endpoint.startswith("http://"):  # the sandbox and local portals
+            ancestors += f" http://{portal.domain}"
+    response.headers["Content-Security-Policy"] = (
+        f"frame-ancestors {ancestors}; default-src 'self'; script-src 'self' api.bitrix24.com; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the session token is in the URL
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

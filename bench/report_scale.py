@@ -1,0 +1,123 @@
+"""Billing report at scale: N clients × M time entries on a sandbox portal → sync → report.
+
+    python -m bench.report_scale                         # 1 000 clients × 50 entries, 5 tasks each
+    python -m bench.report_scale --tasks-per-client 1    # 50 entries on one task per client
+
+Prints the REST requests (HTTP requests and batch sub-calls, counted by the sandbox) and the
+wall time of: the full sync (`sync-time`), an incremental sync with nothing new, building the
+month's report from SQLite, and rendering it in every format. Run by hand; the figures go to
+BENCHMARKS.md ("Billing report").
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from b24app.billing_report import build_month_report
+from b24app.bitrix import BitrixClient, CallStats, RetryPolicy, Transport
+from b24app.gateway import PortalGateway
+from b24app.report_render import render
+from b24app.sandbox import SandboxPortal
+from b24app.storage import Database
+from b24app.task_store import TaskStore
+from b24app.time_sync import sync_time
+from handlers.records import TaskRecord
+from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
+from rules.types import TaskId
+
+MSK = ZoneInfo("Europe/Moscow")
+MEMBER = "bench"
+
+
+def _timed(label: str, started: float) -> float:
+    took = time.perf_counter() - started
+    print(f"{label:<44} {took:8.2f} s")  # noqa: T201 - a benchmark prints its figures
+    return took
+
+
+def seed(portal: SandboxPortal, db: Database, args: argparse.Namespace) -> list[TaskId]:
+    integrators = [portal.add_user("Интегратор", str(i)) for i in range(10)]
+    store = TaskStore(db, MEMBER)
+    task_ids: list[TaskId] = []
+    per_task = args.entries // args.tasks_per_client
+    for c in range(args.clients):
+        for t in range(args.tasks_per_client):
+            who = integrators[(c + t) % len(integrators)]
+            task = portal.create_task(1, f"Клиент {c} задача {t}", responsible_id=who)
+            store.save(
+                TaskRecord(TaskId(task), client=f"Клиент {c}", title=f"Задача {t}", urgent=t == 0),
+                [],
+                shadow=False,
+            )
+            for e in range(per_task):
+                when = datetime(2026, 11, 1 + (e % 28), 9 + e % 9, e % 60, tzinfo=MSK)
+                portal.add_time(who, task, 300 + 97 * e + c, "работа", created_date=when)
+            task_ids.append(TaskId(task))
+    return task_ids
+
+
+def run(args: argparse.Namespace) -> None:
+    config = AppConfig(
+        clients=tuple(
+            ClientCompany(
+                f"Клиент {c}",
+                contracts=(ContractPeriod(PackageKind.STANDARD, date(2026, 1, 1)),),
+            )
+            for c in range(args.clients)
+        )
+    )
+    with tempfile.TemporaryDirectory() as tmp, SandboxPortal(rate_limit=None) as portal:
+        db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        db.create_schema()
+        started = time.perf_counter()
+        task_ids = seed(portal, db, args)
+        _timed(f"seed {len(task_ids)} tasks, {args.clients * args.entries} entries", started)
+        transport = Transport(requests_per_second=1000.0, burst=1000)
+        stats = CallStats()
+        client = BitrixClient(
+            transport, portal.webhook_url(1), None, retry=RetryPolicy(), stats=stats
+        )
+        gateway = PortalGateway(client, 1)
+        for label, full in (
+            ("full sync (sync-time)", True),
+            ("incremental sync, nothing new", False),
+        ):
+            portal.reset_log()
+            before = (stats.requests, stats.batch_commands)
+            started = time.perf_counter()
+            result = sync_time(db, gateway, MEMBER, task_ids, full=full)
+            _timed(label, started)
+            print(  # noqa: T201
+                f"    {result.summary()}; HTTP requests {stats.requests - before[0]} "
+                f"(sandbox saw {portal.count()}), sub-calls {stats.batch_commands - before[1]}"
+            )
+        started = time.perf_counter()
+        report = build_month_report(db, config, MEMBER, 2026, 11, MSK)
+        _timed("build_month_report (SQLite → rules → model)", started)
+        lines = sum(len(c.details) for c in report.clients)
+        print(f"    {len(report.clients)} clients, {lines} detail lines")  # noqa: T201
+        for fmt in ("csv", "json", "table", "xlsx"):
+            started = time.perf_counter()
+            body = render(report, fmt)
+            _timed(f"render {fmt} ({len(body) // 1024} KiB)", started)
+        transport.close()
+        db.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=50, help="time entries per client")
+    parser.add_argument("--tasks-per-client", type=int, default=5)
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
