@@ -241,11 +241,11 @@ def render_xlsx(report: MonthReport) -> bytes:
         assert sheet is not None  # noqa: S101 - a new Workbook has an active sheet
         sheet.title = REPORT_HEADINGS[name][:31].replace("(", "").replace(")", "")
         sheet.append([REPORT_HEADINGS[k] for k in keys])
-        for row in rows:
+        money = [col for col, key in enumerate(keys, start=1) if key in MONEY_KEYS]
+        for number, row in enumerate(rows, start=2):
             sheet.append([_xlsx_value(k, row[k]) for k in keys])
-            for col, key in enumerate(keys, start=1):
-                if key in MONEY_KEYS:
-                    sheet.cell(sheet.max_row, col).number_format = "#,##0.00"
+            for col in money:
+                sheet.cell(number, col).number_format = "#,##0.00"
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()

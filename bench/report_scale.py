@@ -37,7 +37,7 @@ MEMBER = "bench"
 
 def _timed(label: str, started: float) -> float:
     took = time.perf_counter() - started
-    print(f"{label:<44} {took:8.2f} s")  # noqa: T201 - a benchmark prints its figures
+    print(f"{label:<44} {took:8.2f} s")
     return took
 
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> None:
             started = time.perf_counter()
             result = sync_time(db, gateway, MEMBER, task_ids, full=full)
             _timed(label, started)
-            print(  # noqa: T201
+            print(
                 f"    {result.summary()}; HTTP requests {stats.requests - before[0]} "
                 f"(sandbox saw {portal.count()}), sub-calls {stats.batch_commands - before[1]}"
             )
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> None:
         report = build_month_report(db, config, MEMBER, 2026, 11, MSK)
         _timed("build_month_report (SQLite → rules → model)", started)
         lines = sum(len(c.details) for c in report.clients)
-        print(f"    {len(report.clients)} clients, {lines} detail lines")  # noqa: T201
+        print(f"    {len(report.clients)} clients, {lines} detail lines")
         for fmt in ("csv", "json", "table", "xlsx"):
             started = time.perf_counter()
             body = render(report, fmt)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
+from werkzeug.test import TestResponse
 
 from b24app.config import Settings
 from b24app.services import Services
@@ -27,6 +29,12 @@ def body(name: str, **changes: str) -> str:
 
 
 FORM = {"content_type": "application/x-www-form-urlencoded"}
+
+
+def js(answer: TestResponse) -> dict[str, Any]:
+    data = answer.get_json()
+    assert isinstance(data, dict)
+    return data
 
 
 @pytest.fixture
@@ -57,7 +65,7 @@ def client(services: Services) -> FlaskClient:
 def test_valid_event_is_stored_before_the_answer(client: FlaskClient, services: Services) -> None:
     answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
     assert answer.status_code == 200
-    assert answer.json == {"status": "queued"}
+    assert js(answer) == {"status": "queued"}
     assert services.inbox.stats()["pending"] == 1
 
 
@@ -65,7 +73,7 @@ def test_forged_token_is_401_and_nothing_stored(client: FlaskClient, services: S
     forged = body("ontaskadd.txt", **{"auth[application_token]": "0" * 32})
     answer = client.post("/b24/events", data=forged, **FORM)
     assert answer.status_code == 401
-    assert answer.json["error"] == "invalid_application_token"
+    assert js(answer)["error"] == "invalid_application_token"
     assert services.inbox.stats()["pending"] == 0
 
 
@@ -87,14 +95,14 @@ def test_event_of_unknown_portal_is_401(client: FlaskClient, services: Services)
 def test_malformed_is_400_with_json_error(client: FlaskClient, payload: str) -> None:
     answer = client.post("/b24/events", data=payload, **FORM)
     assert answer.status_code == 400
-    assert answer.json["error"] == "malformed_event"
-    assert answer.json["detail"]
+    assert js(answer)["error"] == "malformed_event"
+    assert js(answer)["detail"]
 
 
 def test_duplicate_delivery_is_one_row(client: FlaskClient, services: Services) -> None:
     first = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
     again = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
-    assert (first.json, again.json) == ({"status": "queued"}, {"status": "duplicate"})
+    assert (js(first), js(again)) == ({"status": "queued"}, {"status": "duplicate"})
     assert services.inbox.stats()["pending"] == 1
 
 
@@ -102,14 +110,14 @@ def test_unknown_event_is_acknowledged_and_ignored(client: FlaskClient, services
     other = body("ontaskadd.txt", event="ONCRMDEALADD")
     answer = client.post("/b24/events", data=other, **FORM)
     assert answer.status_code == 200
-    assert answer.json["status"] == "ignored"
+    assert js(answer)["status"] == "ignored"
     assert services.inbox.stats()["pending"] == 0
 
 
 def test_oversized_body_is_413_json(client: FlaskClient) -> None:
     answer = client.post("/b24/events", data="x=" + "a" * 300_000, **FORM)
     assert answer.status_code == 413
-    assert answer.json["error"] == "request_entity_too_large"
+    assert js(answer)["error"] == "request_entity_too_large"
 
 
 def test_storage_failure_is_503_so_bitrix_may_retry(
@@ -121,7 +129,7 @@ def test_storage_failure_is_503_so_bitrix_may_retry(
     monkeypatch.setattr(services.inbox, "put", disk_full)
     answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
     assert answer.status_code == 503
-    assert answer.json["error"] == "storage_unavailable"
+    assert js(answer)["error"] == "storage_unavailable"
 
 
 def test_uninstall_needs_the_right_token(client: FlaskClient, services: Services) -> None:
@@ -141,15 +149,15 @@ def test_api_needs_bearer_token(client: FlaskClient) -> None:
     assert client.get("/api/tasks/1", headers={"Authorization": "Bearer nope"}).status_code == 401
     answer = client.get("/api/tasks/1", headers={"Authorization": "Bearer s3cret"})
     assert answer.status_code == 404
-    assert answer.json["error"] == "unknown_task"
+    assert js(answer)["error"] == "unknown_task"
 
 
 def test_healthz_and_metrics(client: FlaskClient) -> None:
     client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json["inbox"]["pending"] == 1
-    assert health.json["portals"][0]["status"] == "installed"
+    assert js(health)["inbox"]["pending"] == 1
+    assert js(health)["portals"][0]["status"] == "installed"
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'b24app_inbox_events{status="pending"} 1' in metrics
     assert "b24app_inbox_oldest_pending_seconds" in metrics

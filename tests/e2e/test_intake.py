@@ -10,6 +10,7 @@ import pytest
 from b24app.local_stack import LocalStack
 from b24app.sandbox import SandboxPortal
 from rules.regulation import AppConfig
+from rules.types import TaskId
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, app_comments, people
 
 
@@ -51,11 +52,11 @@ def test_ui_install_delivers_events_only_after_install_finish(tmp_path: Path) ->
         integrator, client = people(stack.portal)
         early = stack.portal.create_task(client, GOOD_TITLE, GOOD_TEXT, responsible_id=integrator)
         stack.settle()
-        assert stack.services.task_store(stack.member_id).get_task(early) is None
+        assert stack.services.task_store(stack.member_id).get_task(TaskId(early)) is None
         stack.portal.install_finish()
         task = stack.portal.create_task(client, GOOD_TITLE, GOOD_TEXT, responsible_id=integrator)
         stack.settle()
-        record = stack.services.task_store(stack.member_id).get_task(task)
+        record = stack.services.task_store(stack.member_id).get_task(TaskId(task))
         assert record is not None
         assert record.state.value == "awaiting_estimate"
 
@@ -87,7 +88,8 @@ def test_revoked_refresh_token_keeps_events_until_reinstall(stack: LocalStack) -
         if portal is not None and portal.status == "needs_reinstall":
             break
         time.sleep(0.05)
-    health = stack.app.test_client().get("/healthz").json
+    health = stack.app.test_client().get("/healthz").get_json()
+    assert isinstance(health, dict)
     assert health["status"] == "degraded"
     assert health["portals"][0]["status"] == "needs_reinstall"
     assert stack.services.inbox.stats()["pending"] == 1  # kept, not failed
@@ -154,7 +156,7 @@ def test_chat_based_task_card_is_read_through_the_chat(stack: LocalStack) -> Non
     stack.settle()
     stack.portal.add_comment(client, task, "Согласовано")
     stack.settle()
-    record = stack.services.task_store(stack.member_id).get_task(task)
+    record = stack.services.task_store(stack.member_id).get_task(TaskId(task))
     assert record is not None
     assert record.state.value == "in_progress"
     assert record.chat_card
@@ -173,7 +175,8 @@ def test_unreadable_task_chat_is_reported(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while stack.services.chat_access_errors == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
-        health = stack.app.test_client().get("/healthz").json
+        health = stack.app.test_client().get("/healthz").get_json()
+        assert isinstance(health, dict)
         assert health["chat_access_errors"] >= 1
         rows = stack.services.inbox.list_rows(limit=20)
         assert any("cannot read the task chat" in r["last_error"] for r in rows)
