@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from b24app.billing_report import ClientReport, DetailLine, MonthReport
 from handlers.messages import REPORT_HEADINGS, REPORT_KINDS, regulation_signed
@@ -230,25 +231,28 @@ def render_table(report: MonthReport) -> str:
 
 def render_xlsx(report: MonthReport) -> bytes:
     """Sheets Сводка, Детализация, Перерасход; money as numbers with a money format."""
-    book = Workbook()
+    book = Workbook(write_only=True)  # streams rows: 50 000 lines in seconds, not minutes
     sheets = (
         ("summary", SUMMARY_KEYS, [summary_row(c) for c in report.clients]),
         ("lines", LINE_KEYS, _all_lines(report)),
         ("overruns", OVERRUN_KEYS, _all_overruns(report)),
     )
-    for i, (name, keys, rows) in enumerate(sheets):
-        sheet = book.active if i == 0 else book.create_sheet()
-        assert sheet is not None  # noqa: S101 - a new Workbook has an active sheet
-        sheet.title = REPORT_HEADINGS[name][:31].replace("(", "").replace(")", "")
+    for name, keys, rows in sheets:
+        sheet = book.create_sheet(REPORT_HEADINGS[name].replace("(", "").replace(")", "")[:31])
         sheet.append([REPORT_HEADINGS[k] for k in keys])
-        money = [col for col, key in enumerate(keys, start=1) if key in MONEY_KEYS]
-        for number, row in enumerate(rows, start=2):
-            sheet.append([_xlsx_value(k, row[k]) for k in keys])
-            for col in money:
-                sheet.cell(number, col).number_format = "#,##0.00"
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, k, row[k]) for k in keys])
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
+
+
+def _xlsx_cell(sheet: Any, key: str, value: Any) -> Any:
+    if key not in MONEY_KEYS:
+        return _xlsx_value(key, value)
+    cell = WriteOnlyCell(sheet, value=Decimal(int(value)) / 100)
+    cell.number_format = "#,##0.00"
+    return cell
 
 
 def _xlsx_value(key: str, value: Any) -> Any:

@@ -56,6 +56,21 @@ class TaskStore:
             ).first()
         return row is not None
 
+    def is_own_comment_id(self, task_id: TaskId, object_id: int) -> bool:
+        """Known from the id alone (no portal read): the id task.commentitem.add returned."""
+        if not object_id:
+            return False
+        with self.db.begin() as conn:
+            row = conn.execute(
+                select(own_writes.c.id).where(
+                    own_writes.c.member_id == self.member_id,
+                    own_writes.c.task_id == task_id,
+                    own_writes.c.kind == "comment",
+                    own_writes.c.object_id == object_id,
+                )
+            ).first()
+        return row is not None
+
     def has_effect(self, key: str) -> bool:
         with self.db.begin() as conn:
             return self._effect_status(conn, key) in (EFFECT_DONE, EFFECT_SHADOW)

@@ -26,6 +26,8 @@ AFTER_DONE = (TaskState.DONE, TaskState.CLOSED)
 @router.register("ONTASKCOMMENTADD")
 def on_comment_added(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     """Read the comment (classic card) or chat message (new card) and act on who wrote it."""
+    if ctx.store.is_own_comment_id(event.task_id, event.comment_id or event.message_id):
+        return Outcome.ignore("the app's own comment")
     snapshot = ctx.portal.load_comment(event.task_id, event.comment_id, event.message_id)
     if snapshot is None:
         return Outcome.ignore("the comment cannot be read (deleted, or no access)")

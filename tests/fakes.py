@@ -79,6 +79,9 @@ class FakeBitrix:
             return None
         return CommentSnapshot(comment, task, self._users_of(comment.author_id, task.created_by))
 
+    def own_ids(self) -> set[int]:
+        return {c.comment_id for c in self.comments.values() if c.author_id == self.app_user}
+
     def load_users(self, user_ids: Iterable[int]) -> dict[UserId, UserFacts]:
         self.reads += 1
         return self._users_of(*user_ids)

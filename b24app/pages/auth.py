@@ -34,7 +34,7 @@ from rules.regulation import AppConfig, ClientCompany
 log = logging.getLogger(__name__)
 
 SESSION_MAX_AGE_SECONDS = 4 * 3600  # half a working day; then the user reopens the app
-_SECRET_KEY = "pages.session_secret"
+_SECRET_KEY = "pages.session_secret"  # noqa: S105 - the kv row name, not a secret
 _SALT = "b24app.pages.session"
 _MAX_GROUP_LOOKUPS = 50  # one batch request
 

@@ -116,7 +116,9 @@ def client_to_document(client: ClientCompany) -> dict[str, Any]:
         if getattr(client, key):
             doc[key] = list(getattr(client, key))
     if client.contracts:
-        doc["contracts"] = [{"package": p.package.value, "start": p.start} for p in client.contracts]
+        doc["contracts"] = [
+            {"package": p.package.value, "start": p.start} for p in client.contracts
+        ]
     if client.departments:
         doc["departments"] = [
             {"name": d.name, "responsible_id": d.responsible_id, "user_ids": list(d.user_ids)}
@@ -145,7 +147,7 @@ def save_document(path: Path, doc: dict[str, Any], author: str, now: datetime) -
     """Write atomically (the previous file kept as .bak) and return the config as re-read."""
     text = tomli_w.dumps(doc)
     config = parse_app_config(tomllib.loads(text))  # what the CLI will read from this file
-    header = f"# b24-reglament regulation config; saved by the settings page, {author}, {now:%Y-%m-%d %H:%M}\n"
+    header = f"# regulation config; saved by the settings page: {author}, {now:%Y-%m-%d %H:%M}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(header + text, encoding="utf-8")

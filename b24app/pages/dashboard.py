@@ -93,7 +93,9 @@ def build_dashboard(
         (_row(r, names, None) for r in records if r.state is TaskState.AWAITING_APPROVAL),
         key=lambda q: (q.since is None, q.since or now),
     )
-    board.breaches = [_breach(c, by_id[c.task_id], names) for c in sla.breaches if c.task_id in by_id]
+    board.breaches = [
+        _breach(c, by_id[c.task_id], names) for c in sla.breaches if c.task_id in by_id
+    ]
     year, month_no = month or (now.year, now.month)
     board.report = build_month_report(
         svc.db, svc.config, member_id, year, month_no, svc.tz, client=company

@@ -103,7 +103,7 @@ MONEY_FIELDS = (
 PEOPLE_FIELDS = (
     Field("integrator_ids", "Интеграторы (id пользователей, кроме сотрудников)", "ints"),
     Field("supervisor_ids", "Руководители: уведомления о нарушениях сроков", "ints"),
-    Field("shadow_mode", "Теневой режим: решения записываются, на портал ничего не пишется", "bool"),
+    Field("shadow_mode", "Теневой режим: решения только записываются, портал не меняется", "bool"),
 )
 
 ALL_FIELDS = REGULATION_FIELDS + CALENDAR_FIELDS + MONEY_FIELDS + PEOPLE_FIELDS

@@ -155,7 +155,9 @@ def _clocks(svc: Services, member_id: str, task_id: int, now: datetime) -> tuple
     return tuple(views)
 
 
-def _left(svc: Services, started: datetime, total: int, at: datetime, mode: ClockMode) -> int | None:
+def _left(
+    svc: Services, started: datetime, total: int, at: datetime, mode: ClockMode
+) -> int | None:
     """rules.worktime: working minutes left at `at` (negative once past due)."""
     reminder = svc.config.regulation.sla_reminder_percent
     try:

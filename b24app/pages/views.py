@@ -72,7 +72,8 @@ class PageContext:
     frame: dict[str, str] = field(default_factory=dict)
 
     def url(self, endpoint: str, **values: Any) -> str:
-        return url_for(endpoint, s=self.token, **self.frame, **values)
+        params: dict[str, Any] = {"s": self.token, **self.frame, **values}
+        return url_for(endpoint, **params)
 
     @property
     def portal_base(self) -> str:
