@@ -24,6 +24,8 @@ MAX_DEPTH = 8
 _EVENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
+# ASCII digits only, and few enough for a 64-bit column: str.isdigit() also accepts "²" and "٣"
+_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 class MalformedEventError(ValueError):
@@ -73,6 +75,8 @@ class Event:
             if isinstance(fields, dict):
                 raw = fields.get("TASK_ID") if self.name in COMMENT_EVENTS else fields.get("ID")
                 if raw not in (None, "", "undefined"):
+                    if not isinstance(raw, str) or not _NUMBER.fullmatch(raw):
+                        raise ValueError(f"not an id: {str(raw)[:40]!r}")
                     return int(raw)
         return 0
 
@@ -123,7 +127,7 @@ def _int_field(data: dict[str, Any], key: str) -> int:
     if not isinstance(fields, dict):
         return 0
     raw = fields.get(key)
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+    return int(raw) if isinstance(raw, str) and _NUMBER.fullmatch(raw) else 0
 
 
 def unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -180,7 +184,7 @@ def parse_event(pairs: Iterable[tuple[str, str]]) -> Event:
     if not isinstance(data, dict):
         raise MalformedEventError("'data' must be a set of fields")
     ts_raw = form.get("ts", "0")
-    if not isinstance(ts_raw, str) or not ts_raw.isdigit():
+    if not isinstance(ts_raw, str) or not _NUMBER.fullmatch(ts_raw):
         raise MalformedEventError("'ts' must be a Unix time")
     event = Event(
         name=name,

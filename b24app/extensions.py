@@ -16,9 +16,15 @@ WebRegistrar = Callable[[Flask], None]
 
 
 def cli_registrars() -> list[CliRegistrar]:
-    from b24app import demo, reports_cli, sla_report
+    from b24app import demo, migrate_cli, replay, reports_cli, sla_report
 
-    return [demo.register_cli, reports_cli.register_cli, sla_report.register_cli]
+    return [
+        demo.register_cli,
+        migrate_cli.register_cli,
+        replay.register_cli,
+        reports_cli.register_cli,
+        sla_report.register_cli,
+    ]
 
 
 def web_registrars() -> list[WebRegistrar]:

@@ -98,14 +98,7 @@ class PortalGateway:
             if "comment" in batch.errors and raw_task is not None:
                 raise batch.errors["comment"]
             return None
-        comment = CommentFacts(
-            comment_id=int(raw_comment.get("ID") or comment_id),
-            task_id=task_id,
-            author_id=UserId(int(raw_comment.get("AUTHOR_ID") or 0)),
-            text=str(raw_comment.get("POST_MESSAGE") or ""),
-            posted_at=_dt(raw_comment.get("POST_DATE")) or EPOCH,
-            attached_files=len(raw_comment.get("ATTACHED_OBJECTS") or {}),
-        )
+        comment = _comment_facts(task_id, {"ID": comment_id, **raw_comment})
         users = _users_from(batch, "author", "creator")
         return CommentSnapshot(comment=comment, task=task_facts(raw_task), users=users)
 
@@ -137,16 +130,24 @@ class PortalGateway:
         users = _users_from(batch, "creator")
         if author_id and author_id not in users:
             users.update(self.load_users([author_id]))
-        comment = CommentFacts(
-            comment_id=message_id,
-            task_id=task_id,
-            author_id=author_id,
-            text=str(message.get("text") or ""),
-            posted_at=_dt(message.get("date")) or EPOCH,
-            is_chat_message=True,
-            attached_files=len((message.get("params") or {}).get("FILE_ID") or []),
-        )
+        comment = _message_facts(task_id, message)
         return CommentSnapshot(comment=comment, task=task_facts(raw_task), users=users)
+
+    def load_comments(self, task: TaskFacts) -> list[CommentFacts]:
+        """Every comment of a task, oldest first (replay): the classic list or the task chat."""
+        if task.chat_id:
+            answer = self.client.call(
+                "im.dialog.messages.get", {"DIALOG_ID": f"chat{task.chat_id}", "LIMIT": 50}
+            )
+            messages = (answer or {}).get("messages") or []
+            return sorted(
+                (_message_facts(task.task_id, m) for m in messages if isinstance(m, dict)),
+                key=lambda c: c.comment_id,
+            )
+        rows = self.client.call(
+            "task.commentitem.getlist", {"TASKID": task.task_id, "ORDER": {"ID": "asc"}}
+        )
+        return [_comment_facts(task.task_id, r) for r in rows or [] if isinstance(r, dict)]
 
     def load_users(self, user_ids: Iterable[int]) -> dict[UserId, UserFacts]:
         ids = sorted(set(user_ids))
@@ -299,6 +300,29 @@ def _users_from(batch: BatchResult, *keys: str) -> dict[UserId, UserFacts]:
             if user:
                 users[user.user_id] = user
     return users
+
+
+def _comment_facts(task_id: TaskId, raw: Mapping[str, Any]) -> CommentFacts:
+    return CommentFacts(
+        comment_id=int(raw.get("ID") or 0),
+        task_id=task_id,
+        author_id=UserId(int(raw.get("AUTHOR_ID") or 0)),
+        text=str(raw.get("POST_MESSAGE") or ""),
+        posted_at=_dt(raw.get("POST_DATE")) or EPOCH,
+        attached_files=len(raw.get("ATTACHED_OBJECTS") or {}),
+    )
+
+
+def _message_facts(task_id: TaskId, raw: Mapping[str, Any]) -> CommentFacts:
+    return CommentFacts(
+        comment_id=int(raw.get("id") or 0),
+        task_id=task_id,
+        author_id=UserId(int(raw.get("author_id") or 0)),
+        text=str(raw.get("text") or ""),
+        posted_at=_dt(raw.get("date")) or EPOCH,
+        is_chat_message=True,
+        attached_files=len((raw.get("params") or {}).get("FILE_ID") or []),
+    )
 
 
 def _find_message(result: Any, message_id: int) -> Mapping[str, Any] | None:

@@ -84,15 +84,20 @@ class Inbox:
             (inbox.c.status == PROCESSING) & (inbox.c.lease_until < now),
         )
         ids = select(inbox.c.id).where(due).order_by(inbox.c.id).limit(limit)
-        if not self.db.is_sqlite:
-            ids = ids.with_for_update(skip_locked=True)
+        if self.db.is_sqlite:  # BEGIN IMMEDIATE: one writer at a time, the subquery is safe
+            stmt = update(inbox).where(inbox.c.id.in_(ids.scalar_subquery()))
+        else:
+            # PostgreSQL: lock the picked rows in a CTE (evaluated once, SKIP LOCKED passes over
+            # rows another instance is claiming; a row changed meanwhile is re-checked against
+            # `due`), then update exactly those. An IN (subquery … LIMIT) may be re-planned.
+            picked = ids.with_for_update(skip_locked=True).cte("picked")
+            stmt = update(inbox).where(inbox.c.id == picked.c.id)
         stmt = (
-            update(inbox)
-            .where(inbox.c.id.in_(ids.scalar_subquery()))
-            .values(
+            stmt.values(
                 dedup_key=case(
-                    (
-                        inbox.c.dedup_key.startswith(COALESCE_PREFIX),
+                    (  # free a coalesced key once (a retried row keeps "<key>:<id>")
+                        inbox.c.dedup_key.startswith(COALESCE_PREFIX)
+                        & ~inbox.c.dedup_key.like(COALESCE_PREFIX + "%:%"),
                         inbox.c.dedup_key + ":" + cast(inbox.c.id, String),
                     ),
                     else_=inbox.c.dedup_key,

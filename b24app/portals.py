@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 INSTALLED, UNINSTALLED, NEEDS_REINSTALL = "installed", "uninstalled", "needs_reinstall"
 REFRESH_LEASE_SECONDS = 30.0
+_PROCESS = uuid.uuid4().hex[:12]  # this process, unique across instances and hosts
 OAUTH_TIMEOUT_SECONDS = 15.0
 
 
@@ -201,7 +203,7 @@ class PortalTokens:
     def refresh(self, rejected_token: str) -> str:
         with self._lock():
             db = self.store.db
-            holder = f"{threading.get_ident()}"
+            holder = f"{_PROCESS}-{threading.get_ident()}"  # thread ids repeat across processes
             lease = f"refresh:{self.member_id}"
             deadline = db.clock() + REFRESH_LEASE_SECONDS
             while not db.try_lease(lease, holder, REFRESH_LEASE_SECONDS):

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # pre-Alembic marker in schema_info; revisions live in b24app/migrations
 
 metadata = MetaData()
 
@@ -50,7 +50,7 @@ inbox = Table(
     "inbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("dedup_key", String(64), nullable=False, unique=True),
+    Column("dedup_key", String(128), nullable=False, unique=True),  # "u:"+64 hex+":id" (0002)
     Column("member_id", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("task_id", Integer, nullable=False, default=0),

@@ -36,6 +36,12 @@ def moment(value: datetime) -> str:
     return f"{day(value.date())}, {value:%H:%M}"
 
 
+def quoted(text: str) -> str:
+    """Client-supplied text (names, titles) shown inside our BBCode: its brackets are replaced
+    by full-width ones, so it cannot open [URL], [USER], [IMG] or close our [LIST]."""
+    return text.replace("[", "［").replace("]", "］")
+
+
 def duration(minutes: int) -> str:
     """«3 ч 15 мин», «45 мин», «2 ч»."""
     hours, rest = divmod(minutes, 60)
@@ -67,10 +73,12 @@ def violation_line(violation: Violation, names: dict[int, str]) -> str:
     if violation.code == "not_responsible":
         ids = details.get("responsible_ids") or ()
         details["responsibles"] = ", ".join(
-            names.get(int(i), f"пользователь #{i}")
+            quoted(names.get(int(i), f"пользователь #{i}"))
             for i in ids  # type: ignore[attr-defined]
         )
     details.setdefault("min", "")
+    if "title" in details:
+        details["title"] = quoted(str(details["title"]))
     template = _VIOLATION_TEXT.get(violation.code, "{code} (п. {clause})")
     return template.format(code=violation.code, clause=violation.clause, **details)
 
@@ -142,7 +150,7 @@ def approval_requested(raw: int | None, rounded: int | None, term: str) -> str:
 
 
 def approved(author: str, deadline: datetime | None) -> str:
-    text = f"Оценка согласована ({author}), задача взята в работу (п. 4.2)."
+    text = f"Оценка согласована ({quoted(author)}), задача взята в работу (п. 4.2)."
     if deadline is not None:
         text += f" Срок выполнения — {moment(deadline)} (п. 4.3)."
     return text
@@ -197,7 +205,7 @@ def late_task_title(task_id: int, title: str) -> str:
 
 def late_task_description(task_id: int, comment_text: str, author: str) -> str:
     return (
-        f"{comment_text}\n\n— Комментарий {author} к задаче #{task_id} после окончания "
+        f"{comment_text}\n\n— Комментарий {quoted(author)} к задаче #{task_id} после окончания "
         f"гарантийного срока (п. 3.2). Исходная задача: "
         f"[URL=/company/personal/user/0/tasks/task/view/{task_id}/]#{task_id}[/URL]"
     )
@@ -207,7 +215,7 @@ def sla_reminder(kind: str, task_id: int, title: str, due: datetime) -> str:
     what = "оценку" if kind == "estimate" else "ответ клиенту"
     clause = "4.1" if kind == "estimate" else "1.2"
     return (
-        f"Напоминание: по задаче #{task_id} «{title}» нужно дать {what} до {moment(due)} "
+        f"Напоминание: по задаче #{task_id} «{quoted(title)}» нужно дать {what} до {moment(due)} "
         f"(п. {clause})."
     )
 
@@ -219,7 +227,7 @@ def sla_breach(
     what = "оценки" if kind == "estimate" else "ответа клиенту"
     clause = "4.1" if kind == "estimate" else "1.2"
     text = (
-        f"Нарушен срок {what} по задаче #{task_id} «{title}»: срок истёк {moment(due)} "
+        f"Нарушен срок {what} по задаче #{task_id} «{quoted(title)}»: срок истёк {moment(due)} "
         f"(п. {clause})."
     )
     if noticed is not None:

@@ -1,8 +1,9 @@
 """Schema migrations (Alembic, shipped in the package): where a database is, and upgrading it.
 
-The revisions in `versions/` are the only way a schema comes into being, on SQLite and on
-PostgreSQL alike: a fresh database is created by running them all (Database.create_schema), so
-the two never drift, and tests/storage checks that the result equals b24app/schema.py.
+Existing databases change only through the revisions in `versions/`, on SQLite and PostgreSQL
+alike (`b24app migrate`); an empty one is built from b24app/schema.py and stamped at head.
+tests/storage replays every revision on both databases and compares the result with schema.py,
+so a change to schema.py without a revision fails CI, and the two databases never drift.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, insert, inspect, select, text
 
-from b24app.schema import schema_info
+from b24app.schema import metadata, schema_info
 
 SCRIPT_LOCATION = "b24app:migrations"
 PRE_ALEMBIC_REVISION = "0001"  # what create_all() + schema_info version 1 used to make
@@ -83,25 +84,31 @@ def state(conn: Connection) -> SchemaState:
     return SchemaState(current=current, head=head(), empty=not tables, known=known)
 
 
-def upgrade(conn: Connection, target: str = "head") -> tuple[str | None, str]:
-    """Upgrade inside the caller's transaction; returns (revision before, revision after).
+def upgrade(conn: Connection, *, build_fresh: bool = True) -> tuple[str | None, str]:
+    """Bring the database to head inside the caller's transaction; returns (before, after).
 
+    An empty database is built from b24app/schema.py and stamped at head (Alembic's recipe for
+    a new database: one CREATE per table instead of replaying history); tests/storage checks
+    that replaying every revision gives the same schema, on SQLite and on PostgreSQL.
     A database created before migrations (our tables, schema_info version 1, no
-    alembic_version) is adopted: it is exactly revision 0001, so it is stamped, then upgraded.
+    alembic_version) is exactly revision 0001: it is stamped so, then upgraded.
     """
     found = state(conn)
+    if found.empty and build_fresh:
+        metadata.create_all(conn)
+        conn.execute(insert(schema_info).values(id=1, version=PRE_ALEMBIC_VERSION))
+        MigrationContext.configure(conn).stamp(script_directory(), "head")
+        return None, found.head
     if found.current is None and not found.empty:
         _adopt_pre_alembic(conn)
-    before = found.current
     with EnvironmentContext(
         config(conn),
         script_directory(),
-        fn=lambda rev, _ctx: script_directory()._upgrade_revs(target, rev),
-        destination_rev=target,
+        fn=lambda rev, _ctx: script_directory()._upgrade_revs("head", rev),
+        destination_rev="head",
     ):
         script_directory().run_env()
-    after = MigrationContext.configure(conn).get_current_revision()
-    return before, after or ""
+    return found.current, MigrationContext.configure(conn).get_current_revision() or ""
 
 
 def new_revision(conn: Connection, message: str) -> str:

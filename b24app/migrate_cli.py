@@ -1,0 +1,60 @@
+"""`b24app migrate`: bring the database schema to this version of the app (Alembic revisions)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from b24app.config import settings_from_environment
+from b24app.storage import Database
+
+
+def register_cli(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "migrate", help="create or upgrade the database schema (run before starting a new version)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only say whether an upgrade is needed (exit 1 if so)"
+    )
+    parser.add_argument(
+        "--new-revision",
+        metavar="MESSAGE",
+        help="developers: write b24app/migrations/versions/vNNNN_*.py from schema.py changes",
+    )
+    parser.set_defaults(func=cmd_migrate)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    db = Database(settings_from_environment().effective_database_url)
+    where = db.engine.url.render_as_string(hide_password=True)
+    try:
+        if args.check:
+            found = db.schema_state()
+            _say(f"{where}: {'up to date' if found.up_to_date else found.describe()}")
+            return 0 if found.up_to_date else 1
+        if args.new_revision:
+            return _new_revision(db, args.new_revision)
+        before, after = db.migrate()
+    finally:
+        db.dispose()
+    if before == after:
+        _say(f"{where}: already at revision {after}")
+    else:
+        _say(f"{where}: {before or 'empty'} → {after}")
+    return 0
+
+
+def _new_revision(db: Database, message: str) -> int:
+    from b24app import migrations
+
+    if not db.schema_state().up_to_date:
+        _say("the database must be at head first: run `b24app migrate`")
+        return 1
+    with db.begin() as conn:
+        _say(f"written {migrations.new_revision(conn, message)}: review it, then run migrate")
+    return 0
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")

@@ -1,0 +1,220 @@
+"""`b24app replay`: run the rules over a task's history from the portal, in shadow mode.
+
+For onboarding an existing portal and for debugging: the task, its comments and its time
+entries are read from the portal, then played in order (creation, each comment at its time,
+the final state of the task) through the same handlers and effect applier, into a throw-away
+database, with shadow mode on — nothing is written to the portal. With `--config other.toml`
+the same history is played under both configs and the differences are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from b24app.config import Settings, load_app_config, settings_from_environment
+from b24app.gateway import PortalGateway
+from b24app.services import Services
+from b24app.worker import Worker
+from handlers.context import CommentSnapshot, TaskSnapshot
+from rules.regulation import AppConfig
+from rules.types import CommentFacts, TaskFacts, TaskId, TimeEntry, UserFacts, UserId
+
+SUMMARY_DECISIONS = (
+    "task_invalid",
+    "task_valid",
+    "estimate_auto_accepted",
+    "estimate_needs_approval",
+    "approved",
+    "overrun",
+    "work_done",
+    "warranty_rework",
+    "late_comment",
+)
+
+
+@dataclass
+class History:
+    """What the portal knows of one task, read once."""
+
+    task: TaskFacts
+    comments: list[CommentFacts]
+    entries: tuple[TimeEntry, ...]
+    users: dict[UserId, UserFacts]
+
+
+class ReplayPortal:
+    """PortalReader over a recorded history, as it stood at the replay clock."""
+
+    def __init__(self, history: History, app_user_id: int) -> None:
+        self.history = history
+        self.now = history.task.created_at
+        self.final = False
+        self._app_user_id = UserId(app_user_id)
+
+    @property
+    def app_user_id(self) -> UserId:
+        return self._app_user_id
+
+    def _task(self) -> TaskFacts:
+        task = self.history.task
+        if self.final:
+            return task
+        spent = sum(e.seconds for e in self._entries()) // 60
+        return dataclasses.replace(task, status=2, time_spent_minutes=spent, stage_id=0)
+
+    def _entries(self) -> tuple[TimeEntry, ...]:
+        return tuple(e for e in self.history.entries if e.created_at <= self.now)
+
+    def load_task(self, task_id: TaskId, *, with_time_entries: bool = False) -> TaskSnapshot:
+        entries = self._entries() if with_time_entries else None
+        return TaskSnapshot(self._task(), self.history.users, entries)
+
+    def load_comment(
+        self, task_id: TaskId, comment_id: int, message_id: int
+    ) -> CommentSnapshot | None:
+        wanted = comment_id or message_id
+        found = next((c for c in self.history.comments if c.comment_id == wanted), None)
+        return None if found is None else CommentSnapshot(found, self._task(), self.history.users)
+
+    def load_time_entries(self, task_id: TaskId) -> tuple[TimeEntry, ...]:
+        return self._entries()
+
+    def load_users(self, user_ids: Iterable[int]) -> dict[UserId, UserFacts]:
+        return {UserId(i): u for i, u in self.history.users.items() if i in set(user_ids)}
+
+
+def read_history(
+    gateway: PortalGateway, task_id: int, is_own: Callable[[TaskId, CommentFacts], bool]
+) -> History | None:
+    """The task, its people comments (not the app's own, known from the live store) and time."""
+    snapshot = gateway.load_task(TaskId(task_id), with_time_entries=True)
+    if snapshot is None:
+        return None
+    comments = [c for c in gateway.load_comments(snapshot.task) if not is_own(c.task_id, c)]
+    users = dict(snapshot.users)
+    missing = {c.author_id for c in comments} - set(users) - {UserId(0)}
+    users.update(gateway.load_users(missing))
+    return History(snapshot.task, comments, snapshot.time_entries or (), users)
+
+
+def play(history: History, config: AppConfig, app_user_id: int) -> list[dict[str, Any]]:
+    """The decisions the rules take over the history, in order (shadow mode, temp database)."""
+    portal = ReplayPortal(history, app_user_id)
+    with tempfile.TemporaryDirectory(prefix="b24app-replay-") as tmp:
+        services = Services(
+            Settings(data_dir=Path(tmp)),
+            dataclasses.replace(config, shadow_mode=True),
+            clock=lambda: portal.now.timestamp(),
+        )
+        services.gateway_for = lambda member_id: portal  # type: ignore[assignment,method-assign,return-value]
+        worker = Worker(services)
+        task_id = history.task.task_id
+        steps: list[tuple[datetime, str, int]] = [(history.task.created_at, "ONTASKADD", 0)]
+        steps += [(c.posted_at, "ONTASKCOMMENTADD", c.comment_id) for c in history.comments]
+        for n, (at, name, comment_id) in enumerate(sorted(steps, key=lambda s: s[0])):
+            portal.now = at
+            _deliver(services, worker, name, task_id, comment_id, n)
+        portal.final = True
+        portal.now = max([history.task.changed_at or portal.now, portal.now])
+        _deliver(services, worker, "ONTASKUPDATE", task_id, 0, len(steps))
+        rows = services.task_store("replay").history(task_id)
+        services.close()
+    return rows
+
+
+def _deliver(
+    services: Services, worker: Worker, name: str, task_id: int, comment_id: int, n: int
+) -> None:
+    fields = (
+        {"ID": str(comment_id), "TASK_ID": str(task_id)} if comment_id else {"ID": str(task_id)}
+    )
+    services.inbox.put_raw(
+        dedup_key=f"replay-{n}",
+        member_id="replay",
+        name=name,
+        task_id=task_id,
+        data={"FIELDS_AFTER": fields},
+        source="replay",
+    )
+    worker.drain_all()
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def print_decisions(task: TaskFacts, rows: list[dict[str, Any]]) -> None:
+    write(f"Task #{task.task_id} «{task.title}»")
+    for row in rows:
+        moved = f"{row['from_state']} → {row['to_state']}" if row["to_state"] else ""
+        write(f"  п. {row['clause'] or '—':<8} {row['decision']:<26} {moved:<34} {row['trigger']}")
+
+
+def summary(all_rows: Iterable[list[dict[str, Any]]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for rows in all_rows:
+        decisions = {r["decision"] for r in rows}
+        counts.update(d for d in SUMMARY_DECISIONS if d in decisions)
+    return counts
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    settings = settings_from_environment()
+    base_path = getattr(args, "config", None) or settings.config_path  # `b24app --config X replay`
+    base = load_app_config(Path(base_path) if base_path else None)
+    other = load_app_config(Path(args.compare_config)) if args.compare_config else None
+    services = Services(settings, base)
+    portal = services.default_portal()
+    gateway = services.gateway_for(portal.member_id) if portal else None
+    if portal is None or gateway is None:
+        write("No portal connected: install the app or set the webhook variables first.")
+        return 1
+    task_ids = [args.task] if args.task else _changed_since(gateway, args.since)
+    is_own = services.task_store(portal.member_id).is_own_comment
+    histories = [h for h in (read_history(gateway, t, is_own) for t in task_ids) if h]
+    base_rows = [play(h, base, portal.user_id) for h in histories]
+    if args.task and base_rows:
+        print_decisions(histories[0].task, base_rows[0])
+    _print_summary("current config", summary(base_rows), len(histories))
+    if other is not None:
+        other_rows = [play(h, other, portal.user_id) for h in histories]
+        _print_summary(f"with {args.compare_config}", summary(other_rows), len(histories))
+        changed = sum(
+            [r["decision"] for r in a] != [r["decision"] for r in b]
+            for a, b in zip(base_rows, other_rows, strict=True)
+        )
+        write(f"tasks whose decisions change: {changed} of {len(histories)}")
+    services.close()
+    return 0
+
+
+def _changed_since(gateway: PortalGateway, since: str | None) -> list[int]:
+    start = datetime.fromisoformat(since or "2000-01-01")
+    if start.tzinfo is None:
+        start = start.astimezone()
+    return [task_id for task_id, _ in gateway.changed_task_ids(start)]
+
+
+def _print_summary(label: str, counts: Counter[str], total: int) -> None:
+    parts = ", ".join(f"{d}: {counts.get(d, 0)}" for d in SUMMARY_DECISIONS)
+    write(f"{label} over {total} tasks — {parts}")
+
+
+def register_cli(subparsers: Any) -> None:
+    parser = subparsers.add_parser("replay", help="run the rules over tasks' history (shadow mode)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--task", type=int, help="one task id: print every decision")
+    target.add_argument("--since", help="every task changed since this date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--config", dest="compare_config", help="another TOML config: show what would change"
+    )
+    parser.set_defaults(func=cmd_replay)

@@ -1,0 +1,202 @@
+"""Fuzzing: the payload parser, the real event endpoint, and the text rules never crash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from b24app.config import Settings
+from b24app.events import Event, MalformedEventError, parse_event, unflatten
+from b24app.services import Services
+from b24app.web import create_app
+from rules.approval import decide_approval, is_approval_text
+from rules.comments import PlainText, read_bbcode, to_plain
+from rules.estimate import parse_estimate
+from rules.regulation import RegulationConfig
+from rules.types import Role, TaskState
+
+MEMBER = "a223c6b3710f85df22e9377d6c4f7553"
+TOKEN = "51856fefc120afa4b628cc82d3935cce"
+FUZZ = settings(
+    max_examples=300, deadline=500, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+# Keys and values shaped like Bitrix24's PHP bracket form, with the odd characters that break
+# hand-written parsers: unicode digits, brackets, empty segments, "undefined", huge numbers.
+odd_text = st.text(
+    alphabet=st.sampled_from(list("09²٣①xX_-[] \t\n%&=/.ёЁ<>\"'\\\x00")) | st.characters(),
+    max_size=12,
+)
+segment = st.sampled_from(
+    ["data", "auth", "event", "ts", "FIELDS_AFTER", "FIELDS_BEFORE", "ID", "TASK_ID",
+     "MESSAGE_ID", "member_id", "application_token", "event_handler_id", ""]
+) | odd_text
+key = st.builds(
+    lambda head, rest: head + "".join(f"[{r}]" for r in rest),
+    segment,
+    st.lists(segment, max_size=9),
+) | odd_text
+value = st.sampled_from(
+    ["ONTASKADD", "ONTASKCOMMENTADD", "ONTASKUPDATE", "ONAPPUNINSTALL", "undefined", "", "1",
+     "4512", "²", "٣", "99999999999999999999999999", MEMBER, TOKEN, "-1", "0"]
+) | odd_text
+pairs = st.lists(st.tuples(key, value), max_size=40)
+
+
+def valid_pairs(task_id: str, comment_id: str, ts: str) -> list[tuple[str, str]]:
+    return [
+        ("event", "ONTASKCOMMENTADD"),
+        ("data[FIELDS_AFTER][ID]", comment_id),
+        ("data[FIELDS_AFTER][TASK_ID]", task_id),
+        ("ts", ts),
+        ("auth[member_id]", MEMBER),
+        ("auth[application_token]", TOKEN),
+    ]
+
+
+@FUZZ
+@given(pairs)
+def test_unflatten_returns_a_dict_or_says_why(form: list[tuple[str, str]]) -> None:
+    try:
+        assert isinstance(unflatten(form), dict)
+    except MalformedEventError as exc:
+        assert str(exc)
+
+
+@FUZZ
+@given(pairs)
+def test_parse_event_returns_an_event_or_says_why(form: list[tuple[str, str]]) -> None:
+    try:
+        event = parse_event(form)
+    except MalformedEventError as exc:
+        assert str(exc)
+        return
+    assert isinstance(event, Event)
+    event.dedup_key()  # a parsed event can always be stored
+
+
+@FUZZ
+@given(task_id=value, comment_id=value, ts=value)
+def test_parse_event_with_odd_ids(task_id: str, comment_id: str, ts: str) -> None:
+    try:
+        event = parse_event(valid_pairs(task_id, comment_id, ts))
+    except MalformedEventError:
+        return
+    assert event.task_id > 0
+    assert event.comment_id > 0
+    event.dedup_key()
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[FlaskClient]:
+    svc = Services(Settings(data_dir=tmp_path, api_token="s3cret"), config_default())
+    svc.portals.save_install(
+        member_id=MEMBER,
+        domain="acme.bitrix24.ru",
+        client_endpoint="https://acme.bitrix24.ru/rest/",
+        server_endpoint="",
+        access_token="a",
+        refresh_token="r",
+        expires_at=0.0,
+        application_token=TOKEN,
+        scope="task",
+        user_id=1,
+        mode="app",
+    )
+    yield create_app(svc).test_client()
+    svc.close()
+
+
+def config_default() -> object:
+    from rules.regulation import AppConfig
+
+    return AppConfig()
+
+
+def check_answer(status: int, json_body: object) -> None:
+    assert status in (200, 400, 401, 403, 413), status
+    if status >= 400:
+        assert isinstance(json_body, dict)
+        assert json_body.get("error")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@FUZZ
+@given(form=pairs)
+def test_endpoint_answers_every_form_with_json(client: FlaskClient, form: list[tuple[str, str]]) -> None:
+    answer = client.post("/b24/events", data=urlencode(form), content_type=FORM)
+    check_answer(answer.status_code, answer.get_json(silent=True))
+
+
+@FUZZ
+@given(task_id=value, comment_id=value, ts=value)
+def test_endpoint_with_odd_ids(client: FlaskClient, task_id: str, comment_id: str, ts: str) -> None:
+    body = urlencode(valid_pairs(task_id, comment_id, ts))
+    answer = client.post("/b24/events", data=body, content_type=FORM)
+    check_answer(answer.status_code, answer.get_json(silent=True))
+
+
+@FUZZ
+@given(raw=st.binary(max_size=400), content_type=st.sampled_from([FORM, "application/json", "text/plain", "multipart/form-data"]))
+def test_endpoint_with_raw_bytes(client: FlaskClient, raw: bytes, content_type: str) -> None:
+    answer = client.post("/b24/events", data=raw, content_type=content_type)
+    check_answer(answer.status_code, answer.get_json(silent=True))
+
+
+# -- the text rules ----------------------------------------------------------------------------
+bbcode_piece = st.sampled_from(
+    ["[QUOTE]", "[/QUOTE]", "[B]", "[/B]", "[URL=", "[URL]", "[/URL]", "[USER=5]", "[/USER]",
+     "[DISK FILE ID=n12]", "[IMG]", "[/IMG]", "[LIST]", "[*]", "[/LIST]", "[CODE]", "[/CODE]",
+     "]", "[", "&amp;", "&#91;", "&lt;script&gt;", ">>", "-" * 25 + "\n", "\n", "Согласовано",
+     "не", "?", "2 ч", "1,5 часа", "30 мин", "оценка:", "итого", "до 5 декабря", "за 3 дня",
+     "https://acme.bitrix24.ru/crm/deal/details/1/", "ё", " "]
+) | st.text(max_size=8)
+bbcode_text = st.lists(bbcode_piece, max_size=30).map("".join)
+
+
+@FUZZ
+@given(bbcode_text)
+def test_bbcode_reader_never_raises(text: str) -> None:
+    plain = read_bbcode(text)
+    assert isinstance(plain, PlainText)
+    assert "\n\n" not in plain.text
+
+
+@FUZZ
+@given(bbcode_text, st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_estimate_parser_never_raises(text: str, today: date) -> None:
+    estimate = parse_estimate(to_plain(text), today)
+    if estimate is not None and estimate.raw_minutes is not None:
+        assert estimate.raw_minutes >= 0
+
+
+@FUZZ
+@given(
+    bbcode_text,
+    st.sampled_from(list(Role)),
+    st.sampled_from(list(TaskState)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_approval_detector_never_raises(
+    text: str, role: Role, state: TaskState, company: bool, responsible: bool
+) -> None:
+    assert is_approval_text(to_plain(text)) in (True, False)
+    decision = decide_approval(
+        text,
+        role,
+        state,
+        is_company_user=company,
+        is_responsible=responsible,
+        config=RegulationConfig(),
+    )
+    assert decision.reason
