@@ -56,6 +56,7 @@ class Settings:
     burst: int = 50
     max_attempts: int = 8
     worker_poll_seconds: float = 0.5
+    inbox_lease_seconds: float = 300.0  # a claimed event returns to the queue after this
     worker_enabled: bool = True  # False: this process only acknowledges (web-only instance)
     catchup_interval_seconds: int = 60
     log_level: str = "INFO"
@@ -97,6 +98,7 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "B24APP_BURST": ("burst", int),
     "B24APP_MAX_ATTEMPTS": ("max_attempts", int),
     "B24APP_WORKER_POLL_SECONDS": ("worker_poll_seconds", float),
+    "B24APP_INBOX_LEASE_SECONDS": ("inbox_lease_seconds", float),
     "B24APP_WORKER_ENABLED": ("worker_enabled", _flag),
     "B24APP_CATCHUP_INTERVAL_SECONDS": ("catchup_interval_seconds", int),
     "B24APP_LOG_LEVEL": ("log_level", str),

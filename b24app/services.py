@@ -51,7 +51,9 @@ class Services:
         self._gateway_factory = gateway_factory  # tests and benchmarks: a fake portal
         self.db = Database(settings.effective_database_url, clock=clock)
         self.db.create_schema()
-        self.inbox = Inbox(self.db, max_attempts=settings.max_attempts)
+        self.inbox = Inbox(
+            self.db, max_attempts=settings.max_attempts, lease_seconds=settings.inbox_lease_seconds
+        )
         self.portals = PortalStore(self.db)
         self.oauth = OAuthServer(settings.oauth_url, settings.client_id, settings.client_secret)
         self.stats = CallStats()

@@ -20,7 +20,7 @@ from b24app.local_stack import LocalStack
 from b24app.time_sync import sync_time
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
 from rules.types import TaskId, UserId
-from scheduler.sla import check_sla_clocks
+from scheduler.sla import check_sla_clocks, refresh_time_entries
 
 MSK = ZoneInfo("Europe/Moscow")
 START = datetime(2026, 11, 9, 10, 0, tzinfo=MSK)  # a Monday
@@ -191,6 +191,8 @@ def play(scenario: Scenario) -> Scenario:
         lambda: portal.add_comment(maria, t["approval"], "Оценка: 3 часа, срок 2 рабочих дня")
     )
     scenario.act(lambda: portal.add_time(maria, t["approval"], 4 * 3600, "анализ и оценка"))
+    refresh_time_entries(scenario.stack.services)  # the scheduler's time check: overruns (п. 3.3)
+    scenario.stack.settle()
     sync(scenario)
     return scenario
 

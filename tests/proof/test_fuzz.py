@@ -25,13 +25,16 @@ from rules.types import Role, TaskState
 MEMBER = "a223c6b3710f85df22e9377d6c4f7553"
 TOKEN = "51856fefc120afa4b628cc82d3935cce"
 FUZZ = settings(
-    max_examples=300, deadline=500, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=1000, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+# The endpoint examples write to SQLite: fewer of them keep the suite fast.
+WEB_FUZZ = settings(FUZZ, max_examples=120)
 
 # Keys and values shaped like Bitrix24's PHP bracket form, with the odd characters that break
 # hand-written parsers: unicode digits, brackets, empty segments, "undefined", huge numbers.
 odd_text = st.text(
-    alphabet=st.sampled_from(list("09²٣①xX_-[] \t\n%&=/.ёЁ<>\"'\\\x00")) | st.characters(),
+    alphabet=st.sampled_from(list("09²٣①xX_-[] \t\n%&=/.ёЁ<>\"'\\\x00"))
+    | st.characters(exclude_categories=("Cs",)),
     max_size=12,
 )
 segment = st.sampled_from(
@@ -130,14 +133,14 @@ def check_answer(status: int, json_body: object) -> None:
 FORM = "application/x-www-form-urlencoded"
 
 
-@FUZZ
+@WEB_FUZZ
 @given(form=pairs)
 def test_endpoint_answers_every_form_with_json(client: FlaskClient, form: list[tuple[str, str]]) -> None:
     answer = client.post("/b24/events", data=urlencode(form), content_type=FORM)
     check_answer(answer.status_code, answer.get_json(silent=True))
 
 
-@FUZZ
+@WEB_FUZZ
 @given(task_id=value, comment_id=value, ts=value)
 def test_endpoint_with_odd_ids(client: FlaskClient, task_id: str, comment_id: str, ts: str) -> None:
     body = urlencode(valid_pairs(task_id, comment_id, ts))
@@ -145,7 +148,7 @@ def test_endpoint_with_odd_ids(client: FlaskClient, task_id: str, comment_id: st
     check_answer(answer.status_code, answer.get_json(silent=True))
 
 
-@FUZZ
+@WEB_FUZZ
 @given(raw=st.binary(max_size=400), content_type=st.sampled_from([FORM, "application/json", "text/plain", "multipart/form-data"]))
 def test_endpoint_with_raw_bytes(client: FlaskClient, raw: bytes, content_type: str) -> None:
     answer = client.post("/b24/events", data=raw, content_type=content_type)
