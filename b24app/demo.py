@@ -35,7 +35,7 @@ class Demo:
     """Drives the sandbox like people would and prints what the app did after each step."""
 
     stack: LocalStack
-    step_costs: list[tuple[str, int]] = field(default_factory=list)
+    step_costs: list[tuple[str, int, int]] = field(default_factory=list)
     seen_comments: int = 0
     seen_audit: int = 0
     users: dict[str, int] = field(default_factory=dict)
@@ -60,12 +60,13 @@ class Demo:
         write(f"\n▶ {self.now():%d.%m %H:%M}  {title}")
         result = action()
         self.stack.settle(timeout=120)
+        events = self.portal.count() - before
         self.stack.tick()  # the scheduler's interval jobs (SLA, warranty, time, catch-up)
         self.stack.settle(timeout=120)
-        cost = self.portal.count() - before
-        self.step_costs.append((title, cost))
+        jobs = self.portal.count() - before - events
+        self.step_costs.append((title, events, jobs))
         self._show_reactions()
-        write(f"   ({cost} REST requests to the portal)")
+        write(f"   ({events} REST requests for the events, {jobs} for the scheduler's jobs)")
         return result
 
     def _show_reactions(self) -> None:
@@ -270,8 +271,12 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
         seed(demo)
         play_month(demo)
         print_report(demo)
-        total = sum(c for _, c in demo.step_costs)
-        write(f"\nREST requests for the whole month: {total} (the portal allows 2 per second)")
+        events = sum(c for _, c, _ in demo.step_costs)
+        jobs = sum(j for _, _, j in demo.step_costs)
+        write(
+            f"\nREST requests for the whole month: {events} for events, {jobs} for scheduled "
+            f"jobs (the portal allows 2 per second, 172 800 a day)"
+        )
         stats = stack.services.inbox.stats()
         write(
             f"Inbox: {stats['done']} processed, {stats['ignored']} ignored, "

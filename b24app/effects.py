@@ -16,7 +16,13 @@ from typing import Any
 from b24app.bitrix import AccessDeniedError, BitrixError, RateLimitedError
 from b24app.clocks import ClockStore
 from b24app.gateway import PortalGateway
-from b24app.task_store import EFFECT_DONE, EFFECT_SHADOW, EFFECT_STARTED, TaskStore
+from b24app.task_store import (
+    EFFECT_DONE,
+    EFFECT_SHADOW,
+    EFFECT_STARTED,
+    TaskStore,
+    text_digest,
+)
 from handlers.effects import (
     AddComment,
     Audit,
@@ -124,14 +130,44 @@ class EffectApplier:
                 report.shadowed.append(write.key)
                 log.info("shadow mode: would %s", _describe(write))
             return
+        assert self.gateway is not None  # noqa: S101 - shadow covers the None case
+        pending = self._settle_in_doubt(pending, report)
+        if not pending:
+            return
         for write in pending:
             self._mark(write, EFFECT_STARTED)
-        assert self.gateway is not None  # noqa: S101 - shadow covers the None case
         outcome = self.gateway.write(pending, self.auth_connector)
         retryable = [self._settle(w, outcome.get(w.key), report) for w in pending]
         first = next((err for err in retryable if err is not None), None)
         if first is not None:
             raise RetryableWriteError(first)
+
+    def _settle_in_doubt(
+        self, pending: list[PortalWrite], report: ApplyReport
+    ) -> list[PortalWrite]:
+        """A comment left `started` was sent by a process that died (or timed out) before it
+        could record the answer: when the portal has it, record it instead of writing it again."""
+        doubtful = [
+            w
+            for w in pending
+            if isinstance(w, AddComment) and self.store.effect_status(w.key) == EFFECT_STARTED
+        ]
+        if not doubtful or self.gateway is None:
+            return pending
+        found: dict[str, int] = {}
+        for task_id in sorted({w.task_id for w in doubtful}):
+            found.update(self.gateway.own_comment_ids(task_id))
+        left = []
+        for write in pending:
+            in_doubt = isinstance(write, AddComment) and write in doubtful
+            digest = text_digest(write.text) if in_doubt else ""  # type: ignore[union-attr]
+            if digest in found:
+                self._done(write, found[digest])
+                report.skipped.append(write.key)
+                log.warning("write %s was done before a crash; not repeated", write.key)
+            else:
+                left.append(write)
+        return left
 
     def _already_done(self, write: PortalWrite, report: ApplyReport) -> bool:
         if self.store.effect_status(write.key) in (EFFECT_DONE, EFFECT_SHADOW):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from b24app.bitrix import BatchResult, BitrixClient, BitrixError
+from b24app.task_store import text_digest
 from handlers.context import CommentSnapshot, TaskSnapshot
 from handlers.effects import AddComment, CreateTask, Notify, PortalWrite, TaskAction, UpdateTask
 from rules.types import CommentFacts, TaskFacts, TaskId, TimeEntry, UserFacts, UserId
@@ -210,6 +211,33 @@ class PortalGateway:
             if len(tasks) < 50:
                 return found
             after_id = found[-1][0]
+
+    def own_comment_ids(self, task_id: TaskId) -> dict[str, int]:
+        """{text digest: id} of the app user's recent comments on a task (classic card comments
+        or chat-card messages, whichever the task has), in one request. Used only for a write
+        left `started` by a process that died after sending it."""
+        batch = self.client.batch(
+            {
+                "task": ("tasks.task.get", {"taskId": task_id, "select": ["ID", "CHAT_ID"]}),
+                "comments": (
+                    "task.commentitem.getlist",
+                    {"TASKID": task_id, "ORDER": {"ID": "desc"}},
+                ),
+                "messages": (
+                    "im.dialog.messages.get",
+                    {"DIALOG_ID": "chat$result[task][task][chatId]", "LIMIT": 50},
+                ),
+            }
+        )
+        found: dict[str, int] = {}
+        for raw in batch.results.get("comments") or []:
+            if isinstance(raw, dict) and int(raw.get("AUTHOR_ID") or 0) == self.app_user_id:
+                found[text_digest(str(raw.get("POST_MESSAGE") or ""))] = int(raw.get("ID") or 0)
+        messages = batch.results.get("messages")
+        for raw in (messages.get("messages") if isinstance(messages, dict) else None) or []:
+            if isinstance(raw, dict) and int(raw.get("author_id") or 0) == self.app_user_id:
+                found[text_digest(str(raw.get("text") or ""))] = int(raw.get("id") or 0)
+        return found
 
     # -- writes --------------------------------------------------------------------------------
     def write(self, writes: Sequence[PortalWrite], auth_connector: str) -> dict[str, Any]:

@@ -92,31 +92,28 @@ class Inbox:
             # `due`), then update exactly those. An IN (subquery … LIMIT) may be re-planned.
             picked = ids.with_for_update(skip_locked=True).cte("picked")
             stmt = update(inbox).where(inbox.c.id == picked.c.id)
-        stmt = (
-            stmt.values(
-                dedup_key=case(
-                    (  # free a coalesced key once (a retried row keeps "<key>:<id>")
-                        inbox.c.dedup_key.startswith(COALESCE_PREFIX)
-                        & ~inbox.c.dedup_key.like(COALESCE_PREFIX + "%:%"),
-                        inbox.c.dedup_key + ":" + cast(inbox.c.id, String),
-                    ),
-                    else_=inbox.c.dedup_key,
+        stmt = stmt.values(
+            dedup_key=case(
+                (  # free a coalesced key once (a retried row keeps "<key>:<id>")
+                    inbox.c.dedup_key.startswith(COALESCE_PREFIX)
+                    & ~inbox.c.dedup_key.like(COALESCE_PREFIX + "%:%"),
+                    inbox.c.dedup_key + ":" + cast(inbox.c.id, String),
                 ),
-                status=PROCESSING,
-                claimed_by=worker_id,
-                lease_until=now + self.lease_seconds,
-                attempts=inbox.c.attempts + 1,
-            )
-            .returning(
-                inbox.c.id,
-                inbox.c.member_id,
-                inbox.c.event,
-                inbox.c.task_id,
-                inbox.c.payload,
-                inbox.c.source,
-                inbox.c.attempts,
-                inbox.c.received_at,
-            )
+                else_=inbox.c.dedup_key,
+            ),
+            status=PROCESSING,
+            claimed_by=worker_id,
+            lease_until=now + self.lease_seconds,
+            attempts=inbox.c.attempts + 1,
+        ).returning(
+            inbox.c.id,
+            inbox.c.member_id,
+            inbox.c.event,
+            inbox.c.task_id,
+            inbox.c.payload,
+            inbox.c.source,
+            inbox.c.attempts,
+            inbox.c.received_at,
         )
         with self.db.begin() as conn:
             rows = conn.execute(stmt).all()

@@ -68,6 +68,7 @@ class Database:
         if found.up_to_date:
             return
         if not found.empty:
+            self.dispose()  # the caller exits; no pooled connection should outlive the message
             raise SchemaMismatchError(f"{found.describe()}: run `b24app migrate`")
         before, after = self.migrate()
         if before is None:
@@ -78,11 +79,14 @@ class Database:
         so instances starting together on an empty database create it once)."""
         from b24app import migrations
 
-        with self.begin() as conn:
-            lock = migrations.lock_statement(self.engine.dialect.name)
-            if lock is not None:
-                conn.execute(lock)
-            return migrations.upgrade(conn)
+        try:
+            with self.begin() as conn:
+                lock = migrations.lock_statement(self.engine.dialect.name)
+                if lock is not None:
+                    conn.execute(lock)
+                return migrations.upgrade(conn)
+        except migrations.MigrationError as exc:
+            raise SchemaMismatchError(str(exc)) from exc
 
     def schema_state(self) -> SchemaState:
         """Where the database stands against this app's migrations (b24app.migrations)."""

@@ -58,7 +58,10 @@ def _from_integrator(
 ) -> None:
     """п. 1.2: an integrator's answer stops the reaction clock; п. 4.1: it may carry an estimate."""
     comment = snapshot.comment
-    plan.add(StopClock(task_id=comment.task_id, kind="reaction", at=ctx.now))
+    # stopped at the answer's own time: after downtime the clock still shows the real reaction
+    plan.add(
+        StopClock(task_id=comment.task_id, kind="reaction", at=min(comment.posted_at, ctx.now))
+    )
     if plan.record.state not in ESTIMATE_STATES:
         return
     estimate = parse_estimate(to_plain(comment.text), comment.posted_at.date())
@@ -72,6 +75,7 @@ def _from_integrator(
         reg,
         by=comment.author_id,
         source=f"c{comment.comment_id}",
+        at=min(comment.posted_at, ctx.now),
     )
 
 

@@ -26,6 +26,7 @@ def apply_estimate(
     *,
     by: UserId,
     source: str,
+    at: datetime | None = None,
 ) -> bool:
     """п. 3.5: auto-accept at ≤ 60 min, else п. 4.2 approval; the task gets the rounded value."""
     raw = estimate.raw_minutes
@@ -50,7 +51,7 @@ def apply_estimate(
         approved_at=None,
         overrun_level="none",
     )
-    plan.add(StopClock(task_id=task.task_id, kind="estimate", at=ctx.now))
+    plan.add(StopClock(task_id=task.task_id, kind="estimate", at=at or ctx.now))
     if rounded is not None and task.time_estimate_minutes != rounded:
         plan.add(
             UpdateTask(

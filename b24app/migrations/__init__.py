@@ -26,7 +26,11 @@ PRE_ALEMBIC_VERSION = 1
 VERSION_TABLE = "alembic_version"
 
 
-class NotOurDatabaseError(RuntimeError):
+class MigrationError(RuntimeError):
+    """The database cannot be brought to this app's schema (the message says why)."""
+
+
+class NotOurDatabaseError(MigrationError):
     """The database has tables but none of ours: refuse to touch it."""
 
 
@@ -84,8 +88,10 @@ def state(conn: Connection) -> SchemaState:
     return SchemaState(current=current, head=head(), empty=not tables, known=known)
 
 
-def upgrade(conn: Connection, *, build_fresh: bool = True) -> tuple[str | None, str]:
-    """Bring the database to head inside the caller's transaction; returns (before, after).
+def upgrade(
+    conn: Connection, *, target: str = "head", build_fresh: bool = True
+) -> tuple[str | None, str]:
+    """Bring the database to `target` inside the caller's transaction; returns (before, after).
 
     An empty database is built from b24app/schema.py and stamped at head (Alembic's recipe for
     a new database: one CREATE per table instead of replaying history); tests/storage checks
@@ -94,7 +100,9 @@ def upgrade(conn: Connection, *, build_fresh: bool = True) -> tuple[str | None, 
     alembic_version) is exactly revision 0001: it is stamped so, then upgraded.
     """
     found = state(conn)
-    if found.empty and build_fresh:
+    if not found.known:
+        raise MigrationError(found.describe())
+    if found.empty and build_fresh and target == "head":
         metadata.create_all(conn)
         conn.execute(insert(schema_info).values(id=1, version=PRE_ALEMBIC_VERSION))
         MigrationContext.configure(conn).stamp(script_directory(), "head")
@@ -104,8 +112,8 @@ def upgrade(conn: Connection, *, build_fresh: bool = True) -> tuple[str | None, 
     with EnvironmentContext(
         config(conn),
         script_directory(),
-        fn=lambda rev, _ctx: script_directory()._upgrade_revs("head", rev),
-        destination_rev="head",
+        fn=lambda rev, _ctx: script_directory()._upgrade_revs(target, rev),
+        destination_rev=target,
     ):
         script_directory().run_env()
     return found.current, MigrationContext.configure(conn).get_current_revision() or ""

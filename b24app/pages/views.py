@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -24,7 +25,7 @@ from b24app.pages.auth import (
     read_frame_post,
     verify_frame_post,
 )
-from b24app.pages.configdoc import config_file, save_document
+from b24app.pages.configdoc import config_file, config_to_document, save_document
 from b24app.pages.dashboard import build_dashboard
 from b24app.pages.settings_form import (
     CALENDAR_FIELDS,
@@ -183,7 +184,10 @@ def report_download(month: str, fmt: str) -> Response:
     else:
         body, mimetype = render_xlsx(report), XLSX_TYPE
     response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=f"{name}.{fmt}")
+    ascii_name = f"report-{report.label}{'-client' if company else ''}.{fmt}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}"
+    )
     return response
 
 
@@ -207,7 +211,9 @@ def settings_page() -> Response:
         errors |= more
         if config is not None:
             author = f"{ctx.viewer.name} (#{ctx.viewer.user_id})"
-            svc.set_config(save_document(path, doc, author, svc.now()))
+            # only what differs from the defaults goes to the file (a future default applies)
+            saved_config = save_document(path, config_to_document(config), author, svc.now())
+            svc.set_config(saved_config)
             log.info("settings saved to %s by user %s", path, ctx.viewer.user_id)
             values, saved = form_values(svc.config), True
     return _render(

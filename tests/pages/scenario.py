@@ -118,9 +118,7 @@ def start_stack(data_dir: Path) -> Scenario:
         "anna": portal.add_user("Анна", "Смирнова", extranet=True),
         "boris": portal.add_user("Борис", "Лютиков", extranet=True),
     }
-    scenario.group = portal.add_group(
-        LUTIK, [1, scenario.users["maria"], scenario.users["boris"]]
-    )
+    scenario.group = portal.add_group(LUTIK, [1, scenario.users["maria"], scenario.users["boris"]])
     stack.services.set_config(config(scenario.users, scenario.group))
     stack.install()
     stack.settle()
