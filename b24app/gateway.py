@@ -192,6 +192,31 @@ class PortalGateway:
                 pages[task_id] = _time_rows(batch.results.get(key))
         return pages, errors
 
+    def time_spent(self, task_ids: Iterable[int]) -> dict[int, int]:
+        """Minutes logged per task (TIME_SPENT_IN_LOGS): 50 tasks a page, 50 pages a request."""
+        ids = sorted(set(task_ids))
+        spent: dict[int, int] = {}
+        for start in range(0, len(ids), 2500):
+            chunk = ids[start : start + 2500]
+            commands = {
+                f"p{n}": (
+                    "tasks.task.list",
+                    {
+                        "filter": {"ID": chunk[n : n + 50]},
+                        "select": ["ID", "TIME_SPENT_IN_LOGS"],
+                        "start": -1,
+                    },
+                )
+                for n in range(0, len(chunk), 50)
+            }
+            batch = self.client.batch(commands)
+            if batch.errors:
+                raise next(iter(batch.errors.values()))
+            for result in batch.results.values():
+                for raw in (result or {}).get("tasks") or []:
+                    spent[int(raw["id"])] = int(raw.get("timeSpentInLogs") or 0) // 60
+        return spent
+
     def changed_task_ids(self, since: datetime, *, after_id: int = 0) -> list[tuple[int, str]]:
         """Reconciliation sweep: (id, changedDate) of tasks changed since `since`, by ID cursor."""
         found: list[tuple[int, str]] = []

@@ -76,7 +76,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self.portal.start()
-        server = threading.Thread(target=self._server.run, name="app-http", daemon=True)
+        server = threading.Thread(target=self._serve, name="app-http", daemon=True)
         server.start()
         self._threads.append(server)
         if self.run_worker:
@@ -84,6 +84,13 @@ class LocalStack:
             worker.start()
             self._threads.append(worker)
         return self
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stop.is_set():  # closing the server under waitress's loop is expected
+                raise
 
     def install(self, *, ui: bool = False) -> None:
         """Install the app into the sandbox the way a real portal does."""
@@ -119,12 +126,13 @@ class LocalStack:
             job(self.services)
 
     def stop(self) -> None:
+        self.portal.stop()  # first: no more events arrive while the app shuts down
         self._stop.set()
         self.worker.wakeup.set()
+        self._server.task_dispatcher.shutdown()
         self._server.close()
         for thread in self._threads:
             thread.join(timeout=5)
-        self.portal.stop()
         self.services.close()
 
     def __enter__(self) -> LocalStack:

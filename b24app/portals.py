@@ -17,6 +17,11 @@ from b24app.storage import Database
 
 log = logging.getLogger(__name__)
 
+# The refresh is a GET whose query string carries the client secret and the refresh token
+# (§2), and urllib3 logs every request line at DEBUG: keep it above DEBUG so that
+# B24APP_LOG_LEVEL=DEBUG never writes secrets to the log.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
+
 INSTALLED, UNINSTALLED, NEEDS_REINSTALL = "installed", "uninstalled", "needs_reinstall"
 REFRESH_LEASE_SECONDS = 30.0
 _PROCESS = uuid.uuid4().hex[:12]  # this process, unique across instances and hosts

@@ -207,18 +207,26 @@ def plan_warranty_end(record: TaskRecord, now: datetime, config: AppConfig) -> l
 def refresh_time_entries(services: Services) -> int:
     """п. 3.1, 3.3: Bitrix24 sends no event for a time entry, so tasks in work are re-read.
 
-    One synthetic ONTASKUPDATE per task goes into the inbox; the worker runs the usual handler
-    (task + time entries in one batch request, overrun rules, the same applier, retries and
-    backoff). Task updates coalesce in the inbox, so a run while a row for that task still waits
-    adds nothing, and a run twice queues once. Returns rows queued.
+    The logged minutes of every task in work are read in one batch request per 2 500 tasks;
+    only the tasks whose total changed get a synthetic ONTASKUPDATE in the inbox, and the
+    worker runs the usual handler (task + time entries in one batch request, overrun rules, the
+    same applier, retries and backoff). Task updates coalesce in the inbox, so a run while a row
+    for that task still waits adds nothing, and a run twice queues once. Returns rows queued.
     """
     queued = 0
     for portal in services.portals.installed():
         if portal.status != INSTALLED:
             continue
         member_id = portal.member_id
-        for record in services.task_store(member_id).list_tasks(list(TIME_STATES)):
-            if record.deleted:
+        records = [
+            r for r in services.task_store(member_id).list_tasks(list(TIME_STATES)) if not r.deleted
+        ]
+        gateway = services.gateway_for(member_id)
+        if not records or gateway is None:
+            continue
+        spent = gateway.time_spent([r.task_id for r in records])
+        for record in records:
+            if spent.get(record.task_id, record.time_spent_minutes) == record.time_spent_minutes:
                 continue
             key = dedup_key(member_id, "ONTASKUPDATE", record.task_id, 0, 0, 0, None)
             queued += services.inbox.put_raw(

@@ -79,6 +79,10 @@ class FakeBitrix:
             return None
         return CommentSnapshot(comment, task, self._users_of(comment.author_id, task.created_by))
 
+    def time_spent(self, task_ids: Iterable[int]) -> dict[int, int]:
+        self.reads += 1
+        return {t: self.tasks[t].time_spent_minutes for t in task_ids if t in self.tasks}
+
     def own_ids(self) -> set[int]:
         return {c.comment_id for c in self.comments.values() if c.author_id == self.app_user}
 

@@ -100,13 +100,29 @@ def test_tasks_outside_done_are_left_alone(app: App, clock: MovingClock) -> None
     assert expire_warranties(app.services) == 0
 
 
-def test_time_refresh_queues_one_update_per_task_in_work(app: App) -> None:
+def test_time_refresh_queues_one_update_per_task_in_work(app: App, portal: FakeBitrix) -> None:
+    """One read of logged minutes for all tasks in work; an update only where they changed."""
+    for task_id, spent in ((401, 30), (402, 45), (403, 15), (404, 60), (405, 10), (407, 20)):
+        portal.task(
+            TaskFacts(
+                TaskId(task_id),
+                "x",
+                "",
+                UserId(503),
+                UserId(INTEGRATOR),
+                MONDAY,
+                time_spent_minutes=spent,
+            )
+        )
     app.task(401, state=TaskState.IN_PROGRESS)
     app.task(402, state=TaskState.REESTIMATE)
     app.task(403, state=TaskState.AWAITING_ESTIMATE)
     app.task(404, state=TaskState.DONE)
     app.task(405, state=TaskState.IN_PROGRESS, deleted=True)
+    app.task(407, state=TaskState.IN_PROGRESS, time_spent_minutes=20)  # nothing new logged
+    reads = portal.reads
     assert refresh_time_entries(app.services) == 2
+    assert portal.reads == reads + 1
     assert refresh_time_entries(app.services) == 0  # still waiting: task updates coalesce
     rows = app.services.inbox.list_rows("pending")
     assert sorted((r["task_id"], r["event"], r["source"]) for r in rows) == [

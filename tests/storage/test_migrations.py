@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -83,7 +84,9 @@ def test_instances_starting_together_create_the_schema_once(db_url: str) -> None
         pytest.param(lambda db: replay(db, "0001"), "at revision 0001", id="behind"),
     ],
 )
-def test_old_schema_refuses_to_start_until_migrated(db_url: str, prepare, message: str) -> None:
+def test_old_schema_refuses_to_start_until_migrated(
+    db_url: str, prepare: Callable[[Database], None], message: str
+) -> None:
     db = Database(db_url)
     prepare(db)
     with pytest.raises(SchemaMismatchError, match=f"{message}.*run `b24app migrate`"):

@@ -1,0 +1,148 @@
+"""Issue 9: three `b24app serve` processes on one PostgreSQL database, one of them SIGKILLed.
+
+The sandbox portal (in this process) delivers the events of 1 000 new tasks to instance 1, as a
+load balancer would to any one of them; all three workers claim from the shared inbox.
+Instance 0 starts first, so it holds the scheduler lease; it is frozen (SIGSTOP) at a moment
+when it has claimed rows, and killed. Then: every task got exactly one acceptance comment,
+every inbox row is done, the killed instance's claimed rows were finished by the others after
+their lease ran out, and another instance took the scheduler lease over.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from b24app.sandbox import SandboxPortal
+from b24app.storage import Database
+from scheduler import LEASE_SECONDS
+from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, app_comments, people
+from tests.storage.databases import pg_schema, pg_unavailable
+
+TASKS = 1000
+INBOX_LEASE_SECONDS = 15.0  # well above one batch's processing time, so live claims never expire
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.1)
+
+
+def scalar(db: Database, sql: str, **params: object) -> int:
+    with db.begin() as conn:
+        return int(conn.execute(text(sql), params).scalar() or 0)
+
+
+def scheduler_holder(db: Database) -> str:
+    with db.begin() as conn:
+        row = conn.execute(text("SELECT holder FROM leases WHERE name = 'scheduler'")).first()
+    return "" if row is None else str(row.holder)
+
+
+def claimed_by(db: Database, pid: int) -> set[int]:
+    """Rows the process has claimed and not finished."""
+    with db.begin() as conn:
+        rows = conn.execute(
+            text("SELECT id FROM inbox WHERE status = 'processing' AND claimed_by LIKE :pid"),
+            {"pid": f"{pid}-%"},
+        ).all()
+    return {r.id for r in rows}
+
+
+def freeze_holding_claims(db: Database, pid: int) -> set[int]:
+    """SIGSTOP the process at a moment it holds claimed rows; returns them (it stays frozen)."""
+    for _ in range(200):
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(0.05)  # let an in-flight commit land
+        held = claimed_by(db, pid)
+        if held:
+            return held
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError("the instance never held claimed rows")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_three_instances_process_each_event_once_and_survive_a_kill(tmp_path: Path) -> None:
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with pg_schema() as url, SandboxPortal(rate_limit=None) as portal:
+        env = {
+            "B24APP_DATABASE_URL": url,
+            "B24APP_INBOX_LEASE_SECONDS": str(INBOX_LEASE_SECONDS),
+            "B24APP_CATCHUP_INTERVAL_SECONDS": "1",  # the leader renews its lease every second
+        }
+        apps = [ServeProcess(tmp_path / f"i{n}", portal, **env) for n in range(3)]
+        for app in apps:
+            app.log.parent.mkdir()
+        db = Database(url)
+        try:
+            run(portal, apps, db)
+        finally:
+            for app in apps:
+                app.stop()
+            db.dispose()
+
+
+def run(portal: SandboxPortal, apps: list[ServeProcess], db: Database) -> None:
+    first = apps[0].start()  # creates the empty database's schema, then takes the lease
+    assert first.proc is not None
+    pids = [first.proc.pid]
+    wait_for(lambda: scheduler_holder(db).startswith(f"{pids[0]}-"), 15, "no scheduler lease")
+    for app in apps[1:]:
+        app.start()
+        assert app.proc is not None
+        pids.append(app.proc.pid)
+    portal.install_app(f"{apps[1].url}/b24/install", f"{apps[1].url}/b24/app")
+    integrator, client = people(portal)
+    tasks = [
+        portal.create_task(client, f"{GOOD_TITLE} {n}", GOOD_TEXT, responsible_id=integrator)
+        for n in range(TASKS)
+    ]
+    done = "SELECT count(*) FROM inbox WHERE status = 'done' AND event = 'ONTASKADD'"
+    wait_for(lambda: scalar(db, done) >= TASKS // 4, 90, "a quarter was never processed")
+    stolen = freeze_holding_claims(db, pids[0])
+    apps[0].kill()
+    killed_at = time.monotonic()
+    assert scheduler_holder(db).startswith(f"{pids[0]}-")
+
+    unfinished = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'processing')"
+    wait_for(lambda: portal.wait_idle(0.1) and scalar(db, unfinished) == 0, 150, "not drained")
+    wait_for(
+        lambda: scheduler_holder(db).split("-")[0] in {str(pids[1]), str(pids[2])},
+        LEASE_SECONDS + 10,
+        "no instance took the scheduler over",
+    )
+    taken_over_after = time.monotonic() - killed_at
+    wait_for(lambda: portal.wait_idle(0.1) and scalar(db, unfinished) == 0, 30, "not drained")
+
+    for task in tasks:
+        accepted = [t for t in app_comments(portal, task) if "передана интегратору" in t]
+        assert len(accepted) == 1, f"task {task}: {len(accepted)} acceptance comments"
+    check_inbox(db, stolen, pids)
+    assert taken_over_after <= LEASE_SECONDS + 5
+    assert scalar(db, "SELECT count(*) FROM leases WHERE name LIKE 'refresh:%' AND until > 0") == 0
+
+
+def check_inbox(db: Database, stolen: set[int], pids: list[int]) -> None:
+    with db.begin() as conn:
+        rows = conn.execute(text("SELECT id, event, status, attempts, claimed_by FROM inbox")).all()
+    assert {r.status for r in rows} <= {"done", "ignored"}
+    assert sum(r.event == "ONTASKADD" for r in rows) == TASKS
+    by_instance = {pid: sum(r.claimed_by.startswith(f"{pid}-") for r in rows) for pid in pids}
+    assert all(by_instance.values()), by_instance  # all three workers took part
+    retried = {r.id for r in rows if r.attempts > 1}
+    assert retried == stolen  # only the killed claimer's rows ran twice: none were lost
+    survivors = (f"{pids[1]}-", f"{pids[2]}-")
+    assert all(r.claimed_by.startswith(survivors) for r in rows if r.id in stolen)
