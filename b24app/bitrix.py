@@ -110,6 +110,7 @@ class CallStats:
     batch_commands: int = 0
     retries: int = 0
     rate_limited: int = 0
+    rate_limit_wait_seconds: float = 0.0
     refreshes: int = 0
     errors: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
@@ -132,6 +133,8 @@ class LoopThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self.loop.close()
 
 
 class Transport:
@@ -283,6 +286,8 @@ class BitrixClient:
                     )
                 self.stats.retries += 1
                 log.warning("bitrix %s answered %s; retry %d in %.1fs", method, code, attempt, wait)
+                if code in ("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"):
+                    self.stats.rate_limit_wait_seconds += wait
                 self.retry.sleep(wait)
                 continue
             self.stats.errors += 1

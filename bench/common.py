@@ -301,8 +301,8 @@ def tally(fault: str, world: World, app: AppProcess, seconds: float, note: str =
     """Each task must end with exactly one app comment and the right regulation state."""
     comments = app_comments(world.portal)
     states = dict(app.query("SELECT task_id, state FROM tasks"))
-    expected = {t: EXPECTED_STATE[True] for t in world.good}
-    expected.update({t: EXPECTED_STATE[False] for t in world.bad})
+    expected = dict.fromkeys(world.good, EXPECTED_STATE[True])
+    expected.update(dict.fromkeys(world.bad, EXPECTED_STATE[False]))
     processed = [t for t in expected if t in states and comments.get(t, 0) >= 1]
     wrong = [t for t in processed if states[t] != expected[t]]
     duplicates = sum(max(0, comments.get(t, 0) - 1) for t in expected)

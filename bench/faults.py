@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import AppProcess, Tally, World, running, tally, wait_processed
+from bench.common import AppProcess, Tally, running, tally, wait_processed
 
 FAST_APP = {"B24APP_REQUESTS_PER_SECOND": "200", "B24APP_BURST": "200"}
 
@@ -57,7 +57,10 @@ def rate_limited(tmp: Path, scale: Scale) -> Tally:
     started = time.monotonic()
     with running(tmp, rate_limit=(2.0, 50)) as (portal, app, world):
         portal.fail_next(
-            "*", status=503, error="QUERY_LIMIT_EXCEEDED", description="Too many requests",
+            "*",
+            status=503,
+            error="QUERY_LIMIT_EXCEEDED",
+            description="Too many requests",
             times=10**9,
         )
         fault_until = time.monotonic() + scale.rate_limit_seconds
@@ -207,13 +210,13 @@ def disk_full(tmp: Path, scale: Scale) -> Tally:
                 note += f" (others: {sorted({str(s) for s in refused if s != 503})})"
             return tally("disk full", world, app, time.monotonic() - started, note)
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)  # noqa: S607
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
     if not shutil.which("mount"):
         return False
-    result = subprocess.run(  # noqa: S607 - the system mount
+    result = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
         check=False,
         capture_output=True,

@@ -26,7 +26,7 @@ from tests.proof.test_fuzz import MEMBER, TOKEN
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 FORM = {"content_type": "application/x-www-form-urlencoded"}
 HOSTILE = (
-    '<script>alert(1)</script> [URL=javascript:alert(1)]жми[/URL] [USER=1]Админ[/USER] '
+    "<script>alert(1)</script> [URL=javascript:alert(1)]жми[/URL] [USER=1]Админ[/USER] "
     "[IMG]http://evil.example/x.png[/IMG] [/LIST][B]"
 )
 
@@ -224,9 +224,9 @@ def test_client_names_and_titles_cannot_inject_bbcode(tmp_path: Path) -> None:
         stack.settle()
         portal.add_comment(client, good, "Согласовано")
         stack.settle()
-        written = [
-            c.message for c in portal.core.state.comments.values() if c.author_id == 1
-        ] + [n.message for n in portal.notifications()]
+        written = [c.message for c in portal.core.state.comments.values() if c.author_id == 1] + [
+            n.message for n in portal.notifications()
+        ]
         record = stack.services.task_store(stack.member_id).get_task(TaskId(good))
     assert {c.task_id for c in portal.core.state.comments.values()} >= {bad, good}
     assert record is not None
@@ -248,7 +248,9 @@ def test_every_template_that_quotes_client_text_neutralises_it() -> None:
         messages.sla_breach("reaction", 1, HOSTILE, when, when),
         messages.violation_line(Violation("title_generic", "2.1", details={"title": HOSTILE}), {}),
         messages.violation_line(
-            Violation("not_responsible", "1.5", details={"company": "ООО", "responsible_ids": (5,)}),
+            Violation(
+                "not_responsible", "1.5", details={"company": "ООО", "responsible_ids": (5,)}
+            ),
             {5: HOSTILE},
         ),
         messages.refusal([Violation("title_generic", "2.1", details={"title": HOSTILE})], {}),
