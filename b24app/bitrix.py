@@ -137,12 +137,43 @@ class LoopThread:
             self.loop.close()
 
 
+class LeakyBucket:
+    """§11's bucket, kept on our side: +1 per request, drains `rate`/s, never above `burst`.
+
+    fast-bitrix24's own throttle lets two waiting callers (the worker and a scheduler job)
+    wake together and send at once, which overflows a full bucket (bench/end_to_end.py saw
+    34 QUERY_LIMIT_EXCEEDED in 200 tasks). This one is taken under a lock on the loop thread.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.level = 0.0
+        self.waited = 0.0
+        self._last = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            self.level = max(0.0, self.level - (now - self._last) * self.rate)
+            self._last = now
+            if self.level + 1 > self.burst:
+                wait = (self.level + 1 - self.burst) / self.rate
+                self.waited += wait
+                await asyncio.sleep(wait)
+                self.level = max(0.0, self.level - wait * self.rate)
+                self._last = time.monotonic()
+            self.level += 1
+
+
 class Transport:
-    """Sends one REST request through fast-bitrix24 (its throttle shared per endpoint)."""
+    """Sends one REST request through fast-bitrix24, paced by our bucket per endpoint."""
 
     def __init__(self, *, requests_per_second: float = 2.0, burst: int = 50) -> None:
         self._loop = LoopThread()
         self._clients: dict[str, tuple[BitrixAsync, aiohttp.ClientSession]] = {}
+        self.buckets: dict[str, LeakyBucket] = {}
         self.requests_per_second = requests_per_second
         self.burst = burst
 
@@ -152,6 +183,7 @@ class Transport:
 
     async def _post(self, endpoint: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
         client = self._client(endpoint)
+        await self.buckets[endpoint].take()
         answer = await client.call(method, params, raw=True)
         if not isinstance(answer, dict):
             return {"error": "ERROR_UNEXPECTED_ANSWER", "error_description": str(answer)[:200]}
@@ -171,6 +203,7 @@ class Transport:
                 request_pool_size=self.burst,
             )
             self._clients[endpoint] = (bitrix, session)
+            self.buckets[endpoint] = LeakyBucket(self.requests_per_second, self.burst)
         return self._clients[endpoint][0]
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from b24app.bitrix import Transport
 from b24app.services import Services
 
 
@@ -30,6 +31,9 @@ def render_metrics(svc: Services) -> str:
         "# HELP b24app_rest_rate_limit_wait_seconds_total Seconds slept after rate-limit answers.",
         "# TYPE b24app_rest_rate_limit_wait_seconds_total counter",
         f"b24app_rest_rate_limit_wait_seconds_total {round(stats.rate_limit_wait_seconds, 3)}",
+        "# HELP b24app_rest_throttle_wait_seconds_total Seconds requests waited for our bucket.",
+        "# TYPE b24app_rest_throttle_wait_seconds_total counter",
+        f"b24app_rest_throttle_wait_seconds_total {_throttle_wait(svc)}",
         "# HELP b24app_rest_retries_total REST calls retried after a passing error.",
         "# TYPE b24app_rest_retries_total counter",
         f"b24app_rest_retries_total {stats.retries}",
@@ -41,3 +45,10 @@ def render_metrics(svc: Services) -> str:
         f"b24app_token_refreshes_total {stats.refreshes}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _throttle_wait(svc: Services) -> float:
+    """Client-side pacing (§11 bucket); 0 until the process made its first request."""
+    transport: Transport | None = getattr(svc, "_transport", None)  # a scrape makes none
+    buckets = transport.buckets if transport is not None else {}
+    return round(sum(b.waited for b in buckets.values()), 3)

@@ -32,7 +32,7 @@ MINIMUM = {
 
 def drain_counted(stack: LocalStack, label_of: Callable[[str, int], str]) -> list[tuple[str, int]]:
     """Process one inbox row at a time; (label, REST requests) per row."""
-    counted = []
+    counted: list[tuple[str, int]] = []
     while True:
         stack.portal.wait_idle()
         stack.portal.reset_log()
@@ -56,7 +56,7 @@ def run(tmp: Path) -> dict[str, list[int]]:
         def label(event: str, task_id: int) -> str:
             if event == "ONTASKCOMMENTADD":
                 return labels.pop((event, task_id), "ONTASKCOMMENTADD own comment")
-            return labels.pop((event, task_id), event)
+            return labels.pop((event, task_id), f"{event} after the app's own write")
 
         def record(event: str, task_id: int, text: str) -> None:
             labels[(event, task_id)] = text

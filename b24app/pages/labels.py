@@ -39,6 +39,27 @@ DECISIONS = {
 
 CLOCKS = {"estimate": "Оценка (п. 4.1)", "reaction": "Ответ клиенту (п. 1.2)"}
 
+DETAILS = {
+    "raw_minutes": "оценка",
+    "rounded_minutes": "с округлением",
+    "by": "кто",
+    "billable_minutes": "к оплате",
+    "approved_minutes": "согласовано",
+    "estimate_minutes": "оценка",
+    "percent": "процент",
+    "kind": "срок",
+    "breached_at": "истёк",
+    "noticed_at": "уведомление",
+    "reason": "причина",
+    "last_day": "последний день",
+    "new_task": "новая задача",
+    "warnings": "замечания",
+    "codes": "нарушения",
+    "company": "компания",
+    "error": "ошибка",
+    "comment_id": "комментарий",
+}
+
 PACKAGES = {"none": "без пакета", "standard": "Стандарт", "advanced": "Продвинутый"}
 
 OVERRUN = {"none": "нет", "warning": "близко к оценке", "exceeded": "превышена"}
@@ -64,6 +85,15 @@ def left(value: int | None) -> str:
     if value < 0:
         return f"просрочено на {duration(-value)}"
     return f"осталось {duration(value)}"
+
+
+def short(value: datetime | date | None) -> str:
+    """«09.11.2026 18:00» for tables."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    return f"{value:%d.%m.%Y}"
 
 
 def when(value: datetime | date | None) -> str:

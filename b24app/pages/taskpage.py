@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from b24app.pages import labels
 from b24app.pages.people import user_names
 from b24app.schema import clocks
 from b24app.services import Services
@@ -87,13 +88,15 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
     if record is None:
         return None
     now = svc.now()
-    rows = store.history(task_id)
-    history = tuple(_history_row(r, svc) for r in rows)
-    clauses = tuple(dict.fromkeys((h.clause, h.decision) for h in history if h.clause))
+    rows = [(r, _details(r)) for r in store.history(task_id)]
     people = [record.responsible_id, record.created_by, record.estimated_by, record.approved_by]
+    people += [d.get("by") for _, d in rows if isinstance(d.get("by"), int)]
+    names = user_names(svc, member_id, people)
+    history = tuple(_history_row(r, d, svc, names) for r, d in rows)
+    clauses = tuple(dict.fromkeys((h.clause, h.decision) for h in history if h.clause))
     return TaskPage(
         record=record,
-        names=user_names(svc, member_id, people),
+        names=names,
         clauses=clauses,
         clocks=_clocks(svc, member_id, task_id, now),
         history=history,
@@ -101,14 +104,20 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
     )
 
 
-def _history_row(row: dict[str, Any], svc: Services) -> HistoryRow:
+def _details(row: dict[str, Any]) -> dict[str, Any]:
     try:
         details = json.loads(row["details"] or "{}")
     except ValueError:
-        details = {}
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+def _history_row(
+    row: dict[str, Any], details: dict[str, Any], svc: Services, names: dict[int, str]
+) -> HistoryRow:
     shown = tuple(
-        (str(k), _text(v))
-        for k, v in (details.items() if isinstance(details, dict) else [])
+        (labels.DETAILS.get(str(k), str(k)), _text(str(k), v, names))
+        for k, v in details.items()
         if k not in _HIDDEN_DETAILS and v not in (None, "", [], {})
     )
     return HistoryRow(
@@ -123,7 +132,21 @@ def _history_row(row: dict[str, Any], svc: Services) -> HistoryRow:
     )
 
 
-def _text(value: object) -> str:
+def _text(key: str, value: object, names: dict[int, str]) -> str:
+    """An audit detail as words: minutes as durations, users by name, instants as dates."""
+    if key == "by" and isinstance(value, int):
+        return names.get(value, f"#{value}")
+    if key.endswith("_minutes") and isinstance(value, int):
+        return labels.minutes(value)
+    if key == "kind" and isinstance(value, str):
+        return labels.CLOCKS.get(value, value)
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, str) and key.endswith(("_at", "_day")):
+        try:
+            return labels.short(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -1,22 +1,25 @@
 """Issue 9: three `b24app serve` processes on one PostgreSQL database, one of them SIGKILLed.
 
-The sandbox portal (in this process) delivers the events of 1 000 new tasks to instance 1, as a
-load balancer would to any one of them; all three workers claim from the shared inbox.
-Instance 0 starts first, so it holds the scheduler lease; it is frozen (SIGSTOP) at a moment
-when it has claimed rows, and killed. Then: every task got exactly one acceptance comment,
-every inbox row is done, the killed instance's claimed rows were finished by the others after
-their lease ran out, and another instance took the scheduler lease over.
+The portal (the sandbox, in this process) knows 1 000 tasks; their ONTASKADD events are posted
+round-robin to the three instances, as a load balancer would. Every worker claims from the
+shared inbox. Instance 0 starts first, so it holds the scheduler lease; it is frozen (SIGSTOP)
+at a moment it holds claimed rows, and killed. Then: every task has exactly one acceptance
+comment, every inbox row is done, only the killed instance's claimed rows ran twice (taken over
+after their lease), and another instance took the scheduler lease over.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+import requests
 from sqlalchemy import text
 
 from b24app.sandbox import SandboxPortal
@@ -58,6 +61,40 @@ def claimed_by(db: Database, pid: int) -> set[int]:
     return {r.id for r in rows}
 
 
+def post_events(portal: SandboxPortal, urls: list[str], tasks: list[int]) -> None:
+    """ONTASKADD of every task, round-robin over the instances, from a few keep-alive clients."""
+    token, member = portal.application_token, portal.member_id
+
+    def send(share: list[int]) -> None:
+        with requests.Session() as session:
+            for n, task in enumerate(share):
+                body = urlencode(
+                    {
+                        "event": "ONTASKADD",
+                        "event_handler_id": "1",
+                        "data[FIELDS_BEFORE]": "undefined",
+                        "data[FIELDS_AFTER][ID]": str(task),
+                        "ts": str(int(time.time())),
+                        "auth[domain]": portal.domain,
+                        "auth[member_id]": member,
+                        "auth[application_token]": token,
+                    }
+                )
+                answer = session.post(
+                    f"{urls[n % len(urls)]}/b24/events",
+                    data=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    timeout=30,
+                )
+                assert answer.json() == {"status": "queued"}
+
+    senders = [threading.Thread(target=send, args=(tasks[n::6],)) for n in range(6)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+
+
 def freeze_holding_claims(db: Database, pid: int) -> set[int]:
     """SIGSTOP the process at a moment it holds claimed rows; returns them (it stays frozen)."""
     for _ in range(200):
@@ -82,6 +119,8 @@ def test_three_instances_process_each_event_once_and_survive_a_kill(tmp_path: Pa
             "B24APP_DATABASE_URL": url,
             "B24APP_INBOX_LEASE_SECONDS": str(INBOX_LEASE_SECONDS),
             "B24APP_CATCHUP_INTERVAL_SECONDS": "1",  # the leader renews its lease every second
+            "B24APP_REQUESTS_PER_SECOND": "1000",  # the sandbox has no rate limit here
+            "B24APP_BURST": "1000",
         }
         apps = [ServeProcess(tmp_path / f"i{n}", portal, **env) for n in range(3)]
         for app in apps:
@@ -104,12 +143,15 @@ def run(portal: SandboxPortal, apps: list[ServeProcess], db: Database) -> None:
         app.start()
         assert app.proc is not None
         pids.append(app.proc.pid)
-    portal.install_app(f"{apps[1].url}/b24/install", f"{apps[1].url}/b24/app")
     integrator, client = people(portal)
     tasks = [
         portal.create_task(client, f"{GOOD_TITLE} {n}", GOOD_TEXT, responsible_id=integrator)
         for n in range(TASKS)
     ]
+    portal.install_app(f"{apps[1].url}/b24/install", f"{apps[1].url}/b24/app")
+    with portal.core.lock:  # this test posts the events itself (the portal sends one at a time,
+        portal.core.state.bindings.clear()  # and would echo each app comment back as an event)
+    post_events(portal, [app.url for app in apps], tasks)
     done = "SELECT count(*) FROM inbox WHERE status = 'done' AND event = 'ONTASKADD'"
     wait_for(lambda: scalar(db, done) >= TASKS // 4, 90, "a quarter was never processed")
     stolen = freeze_holding_claims(db, pids[0])

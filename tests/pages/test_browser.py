@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from rules.types import TaskState
 from tests.pages.browser import CHROMIUM, launch, open_in_portal
 from tests.pages.scenario import CRM_TEXT, LUTIK, ROMASHKA, Scenario
-from rules.types import TaskState
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -90,7 +90,8 @@ def test_a_client_sees_only_its_company(page: Any, scenario: Scenario) -> None:
     sync_api.expect(main).to_contain_text(f"Задачи компании «{ROMASHKA}»")
     sync_api.expect(main).to_contain_text("Не приходят уведомления")
     text = main.inner_text()
-    assert LUTIK not in text and "Склад" not in text
+    assert LUTIK not in text
+    assert "Склад" not in text
     sync_api.expect(frame.locator("#package-hours g.usage")).to_have_count(1)
     assert frame.locator("header nav").inner_text().strip() == "Дашборд"  # no settings link
 
@@ -123,4 +124,5 @@ def test_settings_saved_are_used_by_the_next_event(page: Any, fresh: Scenario) -
     )
     fresh.act(lambda: portal.add_comment(ivan, task, "Оценка: 3 часа"))
     record = services.task_store(fresh.stack.member_id).get_task(task)
-    assert record is not None and record.state is TaskState.IN_PROGRESS
+    assert record is not None
+    assert record.state is TaskState.IN_PROGRESS
