@@ -37,9 +37,8 @@ def out(text: str = "") -> None:
 def build_services(args: argparse.Namespace | None = None) -> Services:
     settings = settings_from_environment()
     saved = settings.data_dir / "regulation.toml"  # written by the settings page (b24app.pages)
-    config_path = (
-        getattr(args, "config", None) or settings.config_path or (saved if saved.is_file() else None)
-    )
+    fallback = saved if saved.is_file() else None
+    config_path = getattr(args, "config", None) or settings.config_path or fallback
     return Services(settings, load_app_config(Path(config_path) if config_path else None))
 
 

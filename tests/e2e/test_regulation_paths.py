@@ -6,11 +6,13 @@ task fields the app wrote to the portal and the state `GET /api/tasks/<id>` repo
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import requests
 
 from b24app.local_stack import LocalStack
+from handlers import messages
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, app_comments, people
 
 
@@ -107,10 +109,8 @@ def test_done_then_warranty_rework_then_late_comment(stack: LocalStack) -> None:
     stack.settle()
     view = api(stack, task)
     assert view["state"] == "done"
-    assert (
-        view["warranty_until"] in app_comments(stack.portal, task)[-1]
-        or "п. 5.1" in (app_comments(stack.portal, task)[-1])
-    )
+    last_day = messages.day(date.fromisoformat(view["warranty_until"]))
+    assert f"до {last_day} включительно" in app_comments(stack.portal, task)[-1]
     stack.portal.add_comment(anna, task, "Не работает на телефоне")
     stack.settle()
     assert api(stack, task)["state"] == "in_progress"
