@@ -277,6 +277,12 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
             f"\nREST requests for the whole month: {events} for events, {jobs} for scheduled "
             f"jobs (the portal allows 2 per second, 172 800 a day)"
         )
+        limited = sum(r.error == "QUERY_LIMIT_EXCEEDED" for r in stack.portal.requests)
+        write(
+            f"Rate-limit answers from the portal: {limited}, retried: "
+            f"{stack.services.stats.rate_limited} (REST errors left unhandled: "
+            f"{stack.services.stats.errors})"
+        )
         stats = stack.services.inbox.stats()
         write(
             f"Inbox: {stats['done']} processed, {stats['ignored']} ignored, "
