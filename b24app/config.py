@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -147,13 +148,17 @@ def load_app_config(path: Path | None) -> AppConfig:
     return parse_app_config(data)
 
 
-def parse_app_config(data: Mapping[str, Any]) -> AppConfig:
-    """Turn the TOML document into AppConfig; every error names the key that is wrong."""
+def parse_app_config(data: Mapping[str, Any], *, check: bool = True) -> AppConfig:
+    """Turn the TOML document into AppConfig; every error names the key that is wrong.
+
+    With `check` (the default) the values must also make sense together (config_problems);
+    the settings page passes False to list every problem at once.
+    """
     known = {"regulation", "calendar", "rates", "packages", "clients", "integrator_ids"}
     known |= {"supervisor_ids", "shadow_mode"}
     _reject_unknown(data, known, "")
     regulation = _build(RegulationConfig, data.get("regulation", {}), "regulation")
-    return AppConfig(
+    config = AppConfig(
         regulation=regulation,
         calendar=_build(CalendarConfig, data.get("calendar", {}), "calendar"),
         rates=_parse_rates(data.get("rates", {})),
@@ -166,6 +171,20 @@ def parse_app_config(data: Mapping[str, Any]) -> AppConfig:
         supervisor_ids=_ids(data.get("supervisor_ids", []), "supervisor_ids"),
         shadow_mode=_coerce(data.get("shadow_mode", False), False, "shadow_mode"),
     )
+    problems = config_problems(config) if check else {}
+    if problems:
+        raise ConfigError(next(iter(problems.values())))
+    return config
+
+
+def config_problems(config: AppConfig) -> dict[str, str]:
+    """Values that parse but make no sense (a zero rounding unit, a day that ends before it
+    starts), keyed by their config key; also checked for every client's overrides."""
+    problems = _regulation_errors(config.regulation, "regulation")
+    for i, client in enumerate(config.clients):
+        scoped = _regulation_errors(config.regulation_for(client), f"clients[{i}].overrides")
+        problems |= {k: v for k, v in scoped.items() if k.rsplit(".", 1)[-1] in client.overrides}
+    return problems | _calendar_errors(config.calendar)
 
 
 def _reject_unknown(data: Mapping[str, Any], known: set[str], prefix: str) -> None:
@@ -369,3 +388,31 @@ def _parse_chat(data: Any, key: str) -> ChatOption:
         users=_coerce(data.get("users", 0), 0, f"{key}.users"),
         price_tiers=tuple(tiers),
     )
+
+
+def _regulation_errors(reg: RegulationConfig, scope: str) -> dict[str, str]:
+    errors = {}
+    for name in ("rounding_unit_minutes", "estimate_sla_working_minutes", "reaction_sla_hours"):
+        if getattr(reg, name) < 1:
+            errors[f"{scope}.{name}"] = f"{scope}.{name}: must be at least 1"
+    for name in ("sla_reminder_percent", "overrun_warning_percent"):
+        if not 1 <= getattr(reg, name) <= 100:
+            errors[f"{scope}.{name}"] = f"{scope}.{name}: expected a percent from 1 to 100"
+    if reg.title_min_length > reg.title_max_length:
+        errors[f"{scope}.title_max_length"] = (
+            f"{scope}.title_max_length: must not be less than title_min_length"
+        )
+    return errors
+
+
+def _calendar_errors(cal: CalendarConfig) -> dict[str, str]:
+    errors = {}
+    try:
+        ZoneInfo(cal.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return {"calendar.timezone": f"calendar.timezone: unknown time zone {cal.timezone!r}"}
+    if not cal.workdays or not set(cal.workdays) <= set(range(7)):
+        errors["calendar.workdays"] = "calendar.workdays: choose at least one day of the week"
+    if cal.day_start >= cal.day_end:
+        errors["calendar.day_end"] = "calendar.day_end: the working day must end after it starts"
+    return errors

@@ -15,12 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from b24app.config import ConfigError, parse_app_config
+from b24app.config import ConfigError, config_problems, parse_app_config
 from b24app.pages.configdoc import clients_text, roubles
 from handlers import messages
-from rules.regulation import AppConfig, CalendarConfig, PackageKind, RegulationConfig
+from rules.regulation import AppConfig, PackageKind
 from rules.validation import Violation
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
@@ -236,39 +235,11 @@ def document_from_form(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 def validate(doc: dict[str, Any]) -> tuple[AppConfig | None, dict[str, str]]:
     """The whole document through the loader, then the checks the loader leaves to the rules."""
     try:
-        config = parse_app_config(doc)
+        config = parse_app_config(doc, check=False)
     except ConfigError as exc:
         return None, {"config": str(exc)}
-    errors = _regulation_errors(config.regulation) | _calendar_errors(config.calendar)
+    errors = config_problems(config)
     return (None, errors) if errors else (config, {})
-
-
-def _regulation_errors(reg: RegulationConfig) -> dict[str, str]:
-    errors = {}
-    for name in ("rounding_unit_minutes", "estimate_sla_working_minutes", "reaction_sla_hours"):
-        if getattr(reg, name) < 1:
-            errors[f"regulation.{name}"] = f"regulation.{name}: must be at least 1"
-    for name in ("sla_reminder_percent", "overrun_warning_percent"):
-        if not 1 <= getattr(reg, name) <= 100:
-            errors[f"regulation.{name}"] = f"regulation.{name}: expected a percent from 1 to 100"
-    if reg.title_min_length > reg.title_max_length:
-        errors["regulation.title_max_length"] = (
-            "regulation.title_max_length: must not be less than regulation.title_min_length"
-        )
-    return errors
-
-
-def _calendar_errors(cal: CalendarConfig) -> dict[str, str]:
-    errors = {}
-    try:
-        ZoneInfo(cal.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return {"calendar.timezone": f"calendar.timezone: unknown time zone {cal.timezone!r}"}
-    if not cal.workdays or not set(cal.workdays) <= set(range(7)):
-        errors["calendar.workdays"] = "calendar.workdays: choose at least one day of the week"
-    if cal.day_start >= cal.day_end:
-        errors["calendar.day_end"] = "calendar.day_end: the working day must end after it starts"
-    return errors
 
 
 # -- message templates (handlers/messages.py), shown with sample values -------------------------

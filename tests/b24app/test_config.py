@@ -59,6 +59,29 @@ def test_no_file_means_the_regulation_defaults() -> None:
         ),
         pytest.param({"rates": {"urgent": -1}}, "rates.urgent", id="negative-rate"),
         pytest.param({"supervisor_ids": ["boss"]}, "supervisor_ids", id="bad-ids"),
+        pytest.param(
+            {"regulation": {"rounding_unit_minutes": 0}},
+            "regulation.rounding_unit_minutes",
+            id="zero-unit",
+        ),
+        pytest.param(
+            {"regulation": {"sla_reminder_percent": 150}},
+            "regulation.sla_reminder_percent",
+            id="percent-over-100",
+        ),
+        pytest.param(
+            {"calendar": {"day_start": "18:00", "day_end": "09:00"}},
+            "calendar.day_end",
+            id="day-ends-before-it-starts",
+        ),
+        pytest.param(
+            {"calendar": {"timezone": "Mars/Olympus"}}, "calendar.timezone", id="unknown-timezone"
+        ),
+        pytest.param(
+            {"clients": [{"name": "A", "overrides": {"rounding_unit_minutes": 0}}]},
+            "clients[0].overrides.rounding_unit_minutes",
+            id="bad-override-value",
+        ),
     ],
 )
 def test_bad_config_names_the_key(document: dict[str, Any], key: str) -> None:

@@ -78,11 +78,6 @@ def as_form(values: dict[str, Any]) -> dict[str, Any]:
     return form
 
 
-def submitted(values: dict[str, Any]) -> dict[str, Any]:
-    """The form as submitted_values() turns it back (bools, weekday numbers)."""
-    return values
-
-
 @pytest.mark.parametrize("config", [AppConfig(), RICH], ids=["defaults", "rich"])
 def test_the_document_reads_back_as_the_same_config(config: AppConfig) -> None:
     assert parse_app_config(config_to_document(config)) == config
