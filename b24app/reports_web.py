@@ -6,6 +6,7 @@ The bearer-token check of b24app.web covers every `/api/*` path, these included.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
@@ -49,15 +50,20 @@ def api_report(spec: str) -> Any:
         return _error(404, "unknown_client", f"no client named {client!r} in the config")
     name = f"report-{report.label}" + (f"-{client}" if client else "")
     if suffix == "csv":
-        return _download(render_csv(report).encode("utf-8-sig"), "text/csv", f"{name}.csv")
+        return download(render_csv(report).encode("utf-8-sig"), "text/csv", f"{name}.csv")
     if suffix == "xlsx":
-        return _download(render_xlsx(report), XLSX_TYPE, f"{name}.xlsx")
+        return download(render_xlsx(report), XLSX_TYPE, f"{name}.xlsx")
     return Response(render_json(report), mimetype="application/json")
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
+def download(body: bytes, mimetype: str, filename: str) -> Response:
+    """An attachment whose name may be Cyrillic (a client's name): an ASCII `filename` for old
+    clients plus the exact name as RFC 5987 `filename*` (HTTP headers must stay Latin-1)."""
     response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import text
 
 from b24app.sandbox import SandboxPortal
 from b24app.storage import Database
-from bench.common import GOOD_TEXT, GOOD_TITLE, AppProcess, World, app_comments
+from bench.common import AppProcess, World, app_comments
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SENDERS = 16
@@ -134,10 +134,13 @@ def post_all(ports: list[int], bodies: list[str]) -> float:
 
 
 def measure_acks(kind: str, count: int, events: int, tmp: Path) -> float:
-    with SandboxPortal(rate_limit=None) as portal, database(kind, tmp / "ack") as url:
-        with instances(portal, url, count, tmp, B24APP_WORKER_ENABLED="0") as apps:
-            bodies = [event_body(portal, 1_000_000 + n) for n in range(events)]
-            wall = post_all([a.port for a in apps], bodies)
+    with (
+        SandboxPortal(rate_limit=None) as portal,
+        database(kind, tmp / "ack") as url,
+        instances(portal, url, count, tmp, B24APP_WORKER_ENABLED="0") as apps,
+    ):
+        bodies = [event_body(portal, 1_000_000 + n) for n in range(events)]
+        wall = post_all([a.port for a in apps], bodies)
     return events / wall
 
 

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -42,6 +41,7 @@ from b24app.pages.settings_form import (
 from b24app.pages.taskpage import build_task_page
 from b24app.portals import Portal
 from b24app.report_render import hours, render_csv, render_xlsx, rubles_ru, summary_row
+from b24app.reports_web import download
 from b24app.services import Services
 from rules.regulation import ClientCompany
 
@@ -183,12 +183,7 @@ def report_download(month: str, fmt: str) -> Response:
         body, mimetype = render_csv(report).encode("utf-8-sig"), "text/csv"
     else:
         body, mimetype = render_xlsx(report), XLSX_TYPE
-    response = Response(body, mimetype=mimetype)
-    ascii_name = f"report-{report.label}{'-client' if company else ''}.{fmt}"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}"
-    )
-    return response
+    return download(body, mimetype, f"{name}.{fmt}")
 
 
 @bp.route("/b24/app/settings", methods=["GET", "POST"])

@@ -130,3 +130,13 @@ def test_table_for_people(month: MonthReport) -> None:
 def test_unknown_format(month: MonthReport) -> None:
     with pytest.raises(ValueError, match="unknown report format"):
         render(month, "pdf")
+
+
+def test_download_name_may_be_cyrillic() -> None:
+    from b24app.reports_web import download
+
+    response = download(b"x", "text/csv", "report-2026-11-ООО Ромашка.csv")
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # what the WSGI server needs
+    assert 'filename="report-2026-11-___________.csv"' in header
+    assert "filename*=UTF-8''report-2026-11-%D0%9E%D0%9E%D0%9E" in header

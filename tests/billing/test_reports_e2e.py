@@ -176,7 +176,10 @@ def test_web_reports(stack: Stack) -> None:
     one = client.get("/api/reports/2026-11", query_string={"client": LYUTIK}).get_json()
     assert [c["total"] for c in one["clients"]] == ["75000.00"]
     csv_answer = client.get("/api/reports/2026-11.csv")
-    assert csv_answer.headers["Content-Disposition"] == "attachment; filename=report-2026-11.csv"
+    assert (
+        csv_answer.headers["Content-Disposition"]
+        == "attachment; filename=\"report-2026-11.csv\"; filename*=UTF-8''report-2026-11.csv"
+    )
     assert csv_answer.data.decode("utf-8-sig").startswith("section,client,package")
     xlsx = client.get("/api/reports/2026-11.xlsx")
     assert load_workbook(io.BytesIO(xlsx.data)).sheetnames[0] == "Сводка"

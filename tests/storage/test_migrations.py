@@ -63,7 +63,7 @@ def test_instances_starting_together_create_the_schema_once(db_url: str) -> None
         start.wait()
         try:
             db.create_schema()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=boot, args=(db,)) for db in databases]
