@@ -8,27 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from rules.estimate import MONTHS_GENITIVE
 from rules.validation import Violation
-
-_MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 
 
 def day(value: date) -> str:
     """«5 декабря 2026»."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year}"
 
 
 def moment(value: datetime) -> str:

@@ -113,7 +113,7 @@ _DAYS_RE = re.compile(
     rf"(?<![\w.,])(?P<n>\d{{1,3}}|{_INT_WORDS})\s*(?:(?P<work>рабоч\w*)\s*|(?P<cal>календарн\w*)\s*)?"
     r"(?:(?P<days>дн(?:я|ей)|день|дн\.)|(?P<weeks>недел[юиья]\w*))(?![a-zа-я])"
 )
-_MONTHS = [
+MONTHS_GENITIVE = (
     "января",
     "февраля",
     "марта",
@@ -126,10 +126,10 @@ _MONTHS = [
     "октября",
     "ноября",
     "декабря",
-]
+)  # «до 5 декабря»; messages name days the same way
 _UNTIL_RE = re.compile(
     r"(?<![\w])до\s+(?P<d>\d{1,2})(?:\.(?P<mo>\d{1,2})(?:\.(?P<y>\d{4}|\d{2}))?"
-    rf"|\s+(?P<month>{'|'.join(_MONTHS)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
+    rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
 
 
@@ -258,7 +258,9 @@ def _days_term(match: re.Match[str]) -> Term:
 
 
 def _until_date(match: re.Match[str], today: date) -> date | None:
-    month = int(match.group("mo") or 0) or _MONTHS.index(match.group("month") or "января") + 1
+    month = (
+        int(match.group("mo") or 0) or MONTHS_GENITIVE.index(match.group("month") or "января") + 1
+    )
     year_text = match.group("y") or match.group("y2")
     year = int(year_text) if year_text else today.year
     year += 2000 if year < 100 else 0
