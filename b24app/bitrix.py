@@ -128,7 +128,14 @@ class LoopThread:
 
     def run(self, coro: Any, timeout: float = CALL_TIMEOUT_SECONDS) -> Any:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(timeout)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            # A call we gave up on must not reach the portal later (fast-bitrix24 keeps
+            # retrying connection errors): a late event.offline.get would reserve records
+            # under a process_id nobody knows, and a late write would run behind our back.
+            future.cancel()
+            raise
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services = build_services(args)
     url = services.settings.public_url or f"http://{args.host}:{args.port}"
     worker = Worker(services)
-    released = services.inbox.release_claims_of_dead_workers() if services.db.is_sqlite else 0
+    released = services.inbox.release_claims_of_dead_workers()
     if released:
         log.info("%d events left in progress by a stopped process are queued again", released)
     app = create_app(services, wakeup=worker.wakeup.set)

@@ -7,16 +7,18 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, insert, or_, select, update
+from sqlalchemy import Select, String, case, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from b24app.events import COALESCE_PREFIX, Event
-from b24app.schema import inbox
+from b24app.schema import inbox, leases
 from b24app.storage import Database
 
 log = logging.getLogger(__name__)
 
 PENDING, PROCESSING, DONE, FAILED, IGNORED = "pending", "processing", "done", "failed", "ignored"
+WORKER_LEASE_PREFIX = "worker:"
+WORKER_LEASE_SECONDS = 30.0  # a worker beats every 10 s (Worker); 30 s of silence = dead
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
 
@@ -33,6 +35,7 @@ class InboxItem:
     source: str
     attempts: int
     received_at: float
+    claimed_by: str = ""
 
 
 class Inbox:
@@ -81,7 +84,8 @@ class Inbox:
         now = self.db.clock()
         due = or_(
             (inbox.c.status == PENDING) & (inbox.c.next_attempt_at <= now),
-            (inbox.c.status == PROCESSING) & (inbox.c.lease_until < now),
+            (inbox.c.status == PROCESSING)
+            & ((inbox.c.lease_until < now) | inbox.c.claimed_by.in_(_dead_workers(now))),
         )
         ids = select(inbox.c.id).where(due).order_by(inbox.c.id).limit(limit)
         if self.db.is_sqlite:  # BEGIN IMMEDIATE: one writer at a time, the subquery is safe
@@ -127,20 +131,30 @@ class Inbox:
                 r.source,
                 r.attempts,
                 r.received_at,
+                worker_id,
             )
             for r in rows
         ]
         return sorted(items, key=lambda i: i.id)
 
-    def finish(self, item_id: int, *, ignored_reason: str = "") -> None:
+    def heartbeat(self, worker_id: str) -> None:
+        """A live worker keeps its claims; a dead one's rows are taken over at once."""
+        self.db.try_lease(f"{WORKER_LEASE_PREFIX}{worker_id}", worker_id, WORKER_LEASE_SECONDS)
+
+    def finish(self, item_id: int, *, ignored_reason: str = "", worker_id: str = "") -> None:
+        """Mark done (or ignored); with `worker_id`, only while that worker still holds it."""
         values: dict[str, Any] = {
             "status": IGNORED if ignored_reason else DONE,
             "processed_at": self.db.clock(),
             "last_error": ignored_reason,
             "lease_until": 0.0,
         }
+        stmt = update(inbox).where(inbox.c.id == item_id)
+        if worker_id:
+            stmt = stmt.where(inbox.c.claimed_by == worker_id, inbox.c.status == PROCESSING)
         with self.db.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == item_id).values(**values))
+            if not conn.execute(stmt.values(**values)).rowcount and worker_id:
+                log.warning("event %s was taken over by another worker before it finished", item_id)
 
     def fail(self, item: InboxItem, error: str, *, retry_after: float | None = None) -> bool:
         """Record a failed attempt; back off, or park the row as failed. True when parked."""
@@ -154,8 +168,11 @@ class Inbox:
             "last_error": error[:2000],
             "lease_until": 0.0,
         }
+        stmt = update(inbox).where(inbox.c.id == item.id)
+        if item.claimed_by:
+            stmt = stmt.where(inbox.c.claimed_by == item.claimed_by, inbox.c.status == PROCESSING)
         with self.db.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == item.id).values(**values))
+            conn.execute(stmt.values(**values))
         return parked
 
     def last_processed_at(self, member_id: str, task_id: int) -> float | None:
@@ -171,11 +188,12 @@ class Inbox:
         return float(value) if value else None
 
     def release_claims_of_dead_workers(self) -> int:
-        """On a single-instance start: rows left `processing` by a killed process go back."""
+        """At start: rows left `processing` by a process that no longer beats go back now."""
+        now = self.db.clock()
         with self.db.begin() as conn:
             return conn.execute(
                 update(inbox)
-                .where(inbox.c.status == PROCESSING)
+                .where(inbox.c.status == PROCESSING, inbox.c.claimed_by.not_in(_live_workers(now)))
                 .values(status=PENDING, lease_until=0.0, next_attempt_at=0.0)
             ).rowcount
 
@@ -225,3 +243,17 @@ class Inbox:
             stmt = stmt.where(inbox.c.status == status)
         with self.db.begin() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt).all()]
+
+
+def _dead_workers(now: float) -> Select[tuple[str]]:
+    """Workers that did beat and then stopped: their claims are taken over at once."""
+    return select(leases.c.holder).where(
+        leases.c.name.like(WORKER_LEASE_PREFIX + "%"), leases.c.until < now
+    )
+
+
+def _live_workers(now: float) -> Select[tuple[str]]:
+    """Holders of an unexpired worker heartbeat lease."""
+    return select(leases.c.holder).where(
+        leases.c.name.like(WORKER_LEASE_PREFIX + "%"), leases.c.until >= now
+    )

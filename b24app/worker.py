@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 
 from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError, RateLimitedError
@@ -18,6 +19,7 @@ from rules.types import TaskId
 log = logging.getLogger(__name__)
 
 AUTH_RETRY_SECONDS = 600.0
+HEARTBEAT_SECONDS = 10.0
 
 
 class Worker:
@@ -27,10 +29,15 @@ class Worker:
         self.services = services
         self.worker_id = worker_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.wakeup = threading.Event()
+        self._last_beat = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Loop until `stop` is set; sleeps between polls unless woken by a new event."""
         log.info("worker %s started", self.worker_id)
+        beat = threading.Thread(
+            target=self._beat, args=(stop,), name="worker-heartbeat", daemon=True
+        )
+        beat.start()
         while not stop.is_set():
             try:
                 busy = self.drain()
@@ -41,8 +48,20 @@ class Worker:
                 self.wakeup.wait(self.services.settings.worker_poll_seconds)
                 self.wakeup.clear()
 
+    def _beat(self, stop: threading.Event) -> None:
+        """While this worker lives its claims are its own; a killed process stops beating."""
+        while not stop.is_set():
+            try:
+                self.services.inbox.heartbeat(self.worker_id)
+            except Exception:
+                log.exception("worker %s: heartbeat failed", self.worker_id)
+            stop.wait(HEARTBEAT_SECONDS)
+
     def drain(self, limit: int = 10) -> int:
         """Claim and process one batch of due events; returns how many were claimed."""
+        if time.monotonic() - self._last_beat > HEARTBEAT_SECONDS:
+            self._last_beat = time.monotonic()
+            self.services.inbox.heartbeat(self.worker_id)
         items = self.services.inbox.claim(self.worker_id, limit)
         for item in items:
             self.process(item)
@@ -99,7 +118,7 @@ class Worker:
                 extra=extra,
             )
         else:
-            inbox.finish(item.id, ignored_reason=reason)
+            inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
             if reason:
                 log.info("event %s ignored: %s", item.id, reason, extra=extra)
 

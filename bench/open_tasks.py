@@ -83,7 +83,7 @@ def rss_mb(pid: int) -> float:
 
 def run(tmp: Path, count: int, events: int) -> list[str]:
     portal = SandboxPortal(rate_limit=(2.0, 50)).start()
-    app = AppProcess(portal, tmp)
+    app = AppProcess(portal, tmp, env={"B24APP_CATCHUP_INTERVAL_SECONDS": "60"})
     try:
         world = World.create(portal)
         started = time.monotonic()

@@ -88,4 +88,13 @@ def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
             max_instances=1,
             coalesce=True,
         )
+    # renew the lease between job runs, so leadership never lapses while a tick is pending
+    scheduler.add_job(
+        leader.is_leader,
+        "interval",
+        seconds=LEASE_SECONDS / 3,
+        id="leader_heartbeat",
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler, leader
