@@ -25,7 +25,8 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
+    for noisy in ("fast_bitrix24", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def out(text: str = "") -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -106,7 +107,7 @@ def install_page() -> Any:
             services(), installer.from_page(request.form, request.args), public_url()
         )
     except installer.InstallError as exc:
-        return Response(f"<p>Установка не выполнена: {_escape(str(exc))}</p>", status=403)
+        return Response(f"<p>Установка не выполнена: {escape(str(exc))}</p>", status=403)
     log.info("UI install page served for %s", portal.domain)
     return Response(_INSTALL_FINISH, mimetype="text/html")
 
@@ -116,12 +117,6 @@ _INSTALL_FINISH = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <script src="//api.bitrix24.com/api/v1/"></script></head>
 <body><p>Приложение «Регламент» установлено. События подключены.</p>
 <script>BX24.init(function () { BX24.installFinish(); });</script></body></html>"""
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
 
 
 # -- read API --------------------------------------------------------------------------------
