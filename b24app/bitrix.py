@@ -191,6 +191,7 @@ class Transport:
     async def _post(self, endpoint: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
         client = self._client(endpoint)
         await self.buckets[endpoint].take()
+        _forgive_failures(client)
         answer = await client.call(method, params, raw=True)
         if not isinstance(answer, dict):
             return {"error": "ERROR_UNEXPECTED_ANSWER", "error_description": str(answer)[:200]}
@@ -222,6 +223,16 @@ class Transport:
             self._loop.run(_close(), timeout=10)
         finally:
             self._loop.stop()
+
+
+def _forgive_failures(client: BitrixAsync) -> None:
+    """fast-bitrix24 sleeps 0.5 × 1.5ⁿ s before a request after n failures in a row, and n keeps
+    growing across calls: after a long outage every call would time out before it even tried
+    (the fault suite's 10-minute outage never recovered). Our RetryPolicy and the inbox's
+    backoff decide about waiting, so each call starts with a clean slate."""
+    handler = getattr(client, "srh", None)
+    if handler is not None and getattr(handler, "successive_results", 0) < 0:
+        handler.successive_results = 0
 
 
 @dataclass(frozen=True, slots=True)

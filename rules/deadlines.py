@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from rules.estimate import Term
 from rules.worktime import WorkCalendar
@@ -17,17 +17,21 @@ def deadline_for_term(term: Term, approved_at: datetime, cal: WorkCalendar) -> d
         day = term.until
     elif term.working_days:
         day = local.date()
-        remaining = term.working_days
-        for _ in range(MAX_SEARCH_DAYS):
-            if remaining == 0:
-                break
-            day += timedelta(days=1)
-            remaining -= cal.is_working_day(day)
+        for _ in range(term.working_days):
+            day = _next_working_day(day, cal)
     elif term.calendar_days:
         day = local.date() + timedelta(days=term.calendar_days)
     else:
         return None
     return datetime.combine(day, cal.config.day_end, tzinfo=cal.tz)
+
+
+def _next_working_day(day: date, cal: WorkCalendar) -> date:
+    for _ in range(MAX_SEARCH_DAYS):
+        day += timedelta(days=1)
+        if cal.is_working_day(day):
+            return day
+    raise ValueError("no working day within a year: check the working calendar")
 
 
 def describe_term(term: Term | None) -> str:

@@ -77,3 +77,9 @@ def test_deadline_ends_at_configured_day_end() -> None:
 )
 def test_describe_term(term: Term | None, text: str) -> None:
     assert describe_term(term) == text
+
+
+def test_a_calendar_without_working_days_fails_loudly() -> None:
+    cal = build_calendar(CalendarConfig(workdays=(), use_public_holidays=False), [2026])
+    with pytest.raises(ValueError, match="no working day"):
+        deadline_for_term(Term(working_days=1), datetime(2026, 11, 2, tzinfo=MSK), cal)
