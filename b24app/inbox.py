@@ -21,6 +21,7 @@ WORKER_LEASE_PREFIX = "worker:"
 WORKER_LEASE_SECONDS = 30.0  # a worker beats every 10 s (Worker); 30 s of silence = dead
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
+TRANSIENT_BACKOFF_MAX_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +157,25 @@ class Inbox:
             if not conn.execute(stmt.values(**values)).rowcount and worker_id:
                 log.warning("event %s was taken over by another worker before it finished", item_id)
 
-    def fail(self, item: InboxItem, error: str, *, retry_after: float | None = None) -> bool:
-        """Record a failed attempt; back off, or park the row as failed. True when parked."""
-        parked = item.attempts >= self.max_attempts
+    def fail(
+        self,
+        item: InboxItem,
+        error: str,
+        *,
+        retry_after: float | None = None,
+        transient: bool = False,
+    ) -> bool:
+        """Record a failed attempt; back off, or park the row as failed. True when parked.
+
+        A transient failure (the portal down or rate-limiting, tokens refused until reinstall)
+        is never parked: it waits at most TRANSIENT_BACKOFF_MAX_SECONDS and tries again, however
+        long the outage lasts. Only errors a retry cannot cure use up the attempts.
+        """
+        parked = not transient and item.attempts >= self.max_attempts
+        ceiling = TRANSIENT_BACKOFF_MAX_SECONDS if transient else BACKOFF_MAX_SECONDS
         delay = retry_after
         if delay is None:
-            delay = min(BACKOFF_BASE_SECONDS * 2 ** (item.attempts - 1), BACKOFF_MAX_SECONDS)
+            delay = min(BACKOFF_BASE_SECONDS * 2 ** min(item.attempts - 1, 20), ceiling)
         values: dict[str, Any] = {
             "status": FAILED if parked else PENDING,
             "next_attempt_at": self.db.clock() + delay,

@@ -82,12 +82,12 @@ class Worker:
         try:
             reason = self._handle(item)
         except RateLimitedError as exc:
-            inbox.fail(item, str(exc), retry_after=exc.retry_after)
+            inbox.fail(item, str(exc), retry_after=exc.retry_after, transient=True)
             log.warning(
                 "event %s rate-limited; retry in %.0fs", item.id, exc.retry_after, extra=extra
             )
         except RetryableWriteError as exc:
-            inbox.fail(item, str(exc))
+            inbox.fail(item, str(exc), transient=True)
             log.warning("event %s: write failed, will retry: %s", item.id, exc, extra=extra)
         except ChatAccessError as exc:
             self.services.chat_access_errors += 1
@@ -100,11 +100,19 @@ class Worker:
                 extra=extra,
             )
         except AuthRevokedError as exc:
-            inbox.fail(item, f"portal needs reinstall: {exc}", retry_after=AUTH_RETRY_SECONDS)
+            inbox.fail(
+                item,
+                f"portal needs reinstall: {exc}",
+                retry_after=AUTH_RETRY_SECONDS,
+                transient=True,
+            )
             log.error(
                 "event %s kept: the portal's tokens are refused (%s)", item.id, exc, extra=extra
             )
-        except (PortalUnavailableError, BitrixError) as exc:
+        except PortalUnavailableError as exc:
+            inbox.fail(item, str(exc), transient=True)
+            log.warning("event %s: portal unreachable (%s); kept", item.id, exc, extra=extra)
+        except BitrixError as exc:
             parked = inbox.fail(item, str(exc))
             log.warning(
                 "event %s failed (%s)%s", item.id, exc, " and parked" if parked else "", extra=extra

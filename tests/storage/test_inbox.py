@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from b24app.inbox import DONE, PENDING, PROCESSING, Inbox
+from b24app.inbox import DONE, FAILED, PENDING, PROCESSING, Inbox
 from b24app.storage import Database
 
 COALESCED = "u:" + "a" * 64
@@ -103,3 +103,36 @@ def test_finished_rows_are_not_claimed_again(db: Database) -> None:
     assert {r["status"] for r in inbox.list_rows()} == {DONE}
     put(inbox, 1, first=2)
     assert [r["status"] for r in inbox.list_rows(PENDING)] == [PENDING]
+
+
+def test_transient_failures_never_park_an_event(db: Database) -> None:
+    """An outage of any length: the event waits (≤ 5 min between tries) and is never parked."""
+    clock = Clock()
+    database = Database(db.url, clock=clock)
+    inbox = Inbox(database, max_attempts=3)
+    put(inbox, 2)
+    for _ in range(10):
+        for item in inbox.claim("w", 10):
+            inbox.fail(item, "portal unreachable", transient=(item.id == 1))
+        clock.now += 3600
+    statuses = {r["id"]: (r["status"], r["attempts"]) for r in inbox.list_rows()}
+    assert statuses[1] == (PENDING, 10)
+    assert statuses[2][0] == FAILED  # a real error parks after max_attempts
+    assert max(r["next_attempt_at"] for r in inbox.list_rows(PENDING)) <= clock.now + 300 - 3600
+    database.dispose()
+
+
+def test_workers_that_stop_beating_lose_their_claims_at_once(db: Database) -> None:
+    clock = Clock()
+    database = Database(db.url, clock=clock)
+    inbox = Inbox(database, lease_seconds=300.0)
+    put(inbox, 1)
+    inbox.heartbeat("dead")
+    assert [i.id for i in inbox.claim("dead", 10)] == [1]
+    inbox.heartbeat("alive")
+    assert inbox.claim("alive", 10) == []  # the claimer still beats: its row stays its own
+    clock.now += 31  # no beat for longer than the worker lease; the row lease is still 300 s
+    inbox.heartbeat("alive")
+    assert [i.id for i in inbox.claim("alive", 10)] == [1]
+    assert inbox.release_claims_of_dead_workers() == 0  # "alive" holds it and beats
+    database.dispose()
