@@ -12,6 +12,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from b24app.local_stack import LocalStack
 from rules.regulation import AppConfig
@@ -23,7 +24,7 @@ TEXT = (
 )
 
 
-def measure(stack: LocalStack, label: str, action: Callable[[], object], rows: list[str]) -> object:
+def measure(stack: LocalStack, label: str, action: Callable[[], Any], rows: list[str]) -> Any:
     before = len(stack.portal.requests)
     result = action()
     stack.settle()
@@ -42,7 +43,7 @@ def main() -> int:
         ivan = p.add_user("Иван", "Петров", departments=[1])
         anna = p.add_user("Анна", "Смирнова", extranet=True)
 
-        def new(title: str = TITLE, text: str = TEXT, **kw: object) -> int:
+        def new(title: str = TITLE, text: str = TEXT, **kw: Any) -> int:
             return int(p.create_task(anna, title, text, responsible_id=ivan, **kw))
 
         t1 = measure(
