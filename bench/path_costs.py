@@ -29,7 +29,7 @@ def measure(stack: LocalStack, label: str, action: Callable[[], Any], rows: list
     result = action()
     stack.settle()
     new = stack.portal.requests[before:]
-    methods = Counter(m for r in new for m in (r.sub_methods or [r.rest_method]))
+    methods = Counter(m for r in new for m in (r.sub_methods or [r.rest_method or r.path]))
     detail = ", ".join(f"{m}×{n}" for m, n in sorted(methods.items()))
     rows.append(f"| {label} | {len(new)} | {detail} |")
     return result
