@@ -5,28 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
-from b24app.config import Settings
 from b24app.services import Services
 from b24app.web import create_app
-from rules.regulation import AppConfig
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
-MEMBER = "a223c6b3710f85df22e9377d6c4f7553"
-TOKEN = "51856fefc120afa4b628cc82d3935cce"
-
-
-def body(name: str, **changes: str) -> str:
-    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    pairs = parse_qsl(next(x for x in lines if x and not x.startswith("#")), keep_blank_values=True)
-    return urlencode([(k, changes.get(k, v)) for k, v in pairs])
-
+from tests.webapp import MEMBER, event_body, installed_services
 
 FORM = {"content_type": "application/x-www-form-urlencoded"}
 
@@ -39,20 +26,7 @@ def js(answer: TestResponse) -> dict[str, Any]:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    svc = Services(Settings(data_dir=tmp_path, api_token="s3cret"), AppConfig())
-    svc.portals.save_install(
-        member_id=MEMBER,
-        domain="acme.bitrix24.ru",
-        client_endpoint="https://acme.bitrix24.ru/rest/",
-        server_endpoint="",
-        access_token="a",
-        refresh_token="r",
-        expires_at=0.0,
-        application_token=TOKEN,
-        scope="task",
-        user_id=1,
-        mode="app",
-    )
+    svc = installed_services(tmp_path)
     yield svc
     svc.close()
 
@@ -63,14 +37,14 @@ def client(services: Services) -> FlaskClient:
 
 
 def test_valid_event_is_stored_before_the_answer(client: FlaskClient, services: Services) -> None:
-    answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    answer = client.post("/b24/events", data=event_body("ontaskadd.txt"), **FORM)
     assert answer.status_code == 200
     assert js(answer) == {"status": "queued"}
     assert services.inbox.stats()["pending"] == 1
 
 
 def test_forged_token_is_401_and_nothing_stored(client: FlaskClient, services: Services) -> None:
-    forged = body("ontaskadd.txt", **{"auth[application_token]": "0" * 32})
+    forged = event_body("ontaskadd.txt", **{"auth[application_token]": "0" * 32})
     answer = client.post("/b24/events", data=forged, **FORM)
     assert answer.status_code == 401
     assert js(answer)["error"] == "invalid_application_token"
@@ -78,7 +52,7 @@ def test_forged_token_is_401_and_nothing_stored(client: FlaskClient, services: S
 
 
 def test_event_of_unknown_portal_is_401(client: FlaskClient, services: Services) -> None:
-    other = body("ontaskadd.txt", **{"auth[member_id]": "f" * 32})
+    other = event_body("ontaskadd.txt", **{"auth[member_id]": "f" * 32})
     assert client.post("/b24/events", data=other, **FORM).status_code == 401
     assert services.inbox.stats()["pending"] == 0
 
@@ -100,14 +74,14 @@ def test_malformed_is_400_with_json_error(client: FlaskClient, payload: str) -> 
 
 
 def test_duplicate_delivery_is_one_row(client: FlaskClient, services: Services) -> None:
-    first = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
-    again = client.post("/b24/events", data=body("ontaskcommentadd_classic.txt"), **FORM)
+    first = client.post("/b24/events", data=event_body("ontaskcommentadd_classic.txt"), **FORM)
+    again = client.post("/b24/events", data=event_body("ontaskcommentadd_classic.txt"), **FORM)
     assert (js(first), js(again)) == ({"status": "queued"}, {"status": "duplicate"})
     assert services.inbox.stats()["pending"] == 1
 
 
 def test_unknown_event_is_acknowledged_and_ignored(client: FlaskClient, services: Services) -> None:
-    other = body("ontaskadd.txt", event="ONCRMDEALADD")
+    other = event_body("ontaskadd.txt", event="ONCRMDEALADD")
     answer = client.post("/b24/events", data=other, **FORM)
     assert answer.status_code == 200
     assert js(answer)["status"] == "ignored"
@@ -127,21 +101,23 @@ def test_storage_failure_is_503_so_bitrix_may_retry(
         raise OperationalError("INSERT", {}, Exception("database or disk is full"))
 
     monkeypatch.setattr(services.inbox, "put", disk_full)
-    answer = client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    answer = client.post("/b24/events", data=event_body("ontaskadd.txt"), **FORM)
     assert answer.status_code == 503
     assert js(answer)["error"] == "storage_unavailable"
 
 
 def test_uninstall_needs_the_right_token(client: FlaskClient, services: Services) -> None:
-    wrong = body("onappuninstall.txt", **{"auth[application_token]": "bad"})
+    wrong = event_body("onappuninstall.txt", **{"auth[application_token]": "bad"})
     assert client.post("/b24/events", data=wrong, **FORM).status_code == 401
     assert services.portals.get(MEMBER).status == "installed"  # type: ignore[union-attr]
-    assert client.post("/b24/events", data=body("onappuninstall.txt"), **FORM).status_code == 200
+    assert (
+        client.post("/b24/events", data=event_body("onappuninstall.txt"), **FORM).status_code == 200
+    )
     portal = services.portals.get(MEMBER)
     assert portal is not None
     assert (portal.status, portal.access_token, portal.refresh_token) == ("uninstalled", "", "")
     # events of an uninstalled portal are refused from then on
-    assert client.post("/b24/events", data=body("ontaskadd.txt"), **FORM).status_code == 401
+    assert client.post("/b24/events", data=event_body("ontaskadd.txt"), **FORM).status_code == 401
 
 
 def test_api_needs_bearer_token(client: FlaskClient) -> None:
@@ -153,7 +129,7 @@ def test_api_needs_bearer_token(client: FlaskClient) -> None:
 
 
 def test_healthz_and_metrics(client: FlaskClient) -> None:
-    client.post("/b24/events", data=body("ontaskadd.txt"), **FORM)
+    client.post("/b24/events", data=event_body("ontaskadd.txt"), **FORM)
     health = client.get("/healthz")
     assert health.status_code == 200
     assert js(health)["inbox"]["pending"] == 1

@@ -12,18 +12,15 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b24app.config import Settings
 from b24app.events import Event, MalformedEventError, parse_event, unflatten
-from b24app.services import Services
 from b24app.web import create_app
 from rules.approval import decide_approval, is_approval_text
 from rules.comments import PlainText, read_bbcode, to_plain
 from rules.estimate import parse_estimate
-from rules.regulation import AppConfig, RegulationConfig
+from rules.regulation import RegulationConfig
 from rules.types import Role, TaskState
+from tests.webapp import MEMBER, TOKEN, installed_services
 
-MEMBER = "a223c6b3710f85df22e9377d6c4f7553"
-TOKEN = "51856fefc120afa4b628cc82d3935cce"
 FUZZ = settings(
     max_examples=200,
     deadline=1000,
@@ -141,20 +138,7 @@ def test_parse_event_with_odd_ids(task_id: str, comment_id: str, ts: str) -> Non
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[FlaskClient]:
-    svc = Services(Settings(data_dir=tmp_path, api_token="s3cret"), AppConfig())
-    svc.portals.save_install(
-        member_id=MEMBER,
-        domain="acme.bitrix24.ru",
-        client_endpoint="https://acme.bitrix24.ru/rest/",
-        server_endpoint="",
-        access_token="a",
-        refresh_token="r",
-        expires_at=0.0,
-        application_token=TOKEN,
-        scope="task",
-        user_id=1,
-        mode="app",
-    )
+    svc = installed_services(tmp_path)
     yield create_app(svc).test_client()
     svc.close()
 

@@ -8,7 +8,6 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,11 +18,9 @@ from b24app.local_stack import LocalStack
 from b24app.services import Services
 from b24app.web import create_app
 from handlers import messages
-from rules.regulation import AppConfig
 from rules.types import TaskId
-from tests.proof.test_fuzz import MEMBER, TOKEN
+from tests.webapp import MEMBER, TOKEN, event_body, installed_services
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 FORM = {"content_type": "application/x-www-form-urlencoded"}
 HOSTILE = (
     "<script>alert(1)</script> [URL=javascript:alert(1)]жми[/URL] [USER=1]Админ[/USER] "
@@ -31,28 +28,9 @@ HOSTILE = (
 )
 
 
-def body(name: str, **changes: str) -> str:
-    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    pairs = parse_qsl(next(x for x in lines if x and not x.startswith("#")), keep_blank_values=True)
-    return urlencode([(k, changes.get(k, v)) for k, v in pairs])
-
-
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    svc = Services(Settings(data_dir=tmp_path, api_token="s3cret"), AppConfig())
-    svc.portals.save_install(
-        member_id=MEMBER,
-        domain="acme.bitrix24.ru",
-        client_endpoint="https://acme.bitrix24.ru/rest/",
-        server_endpoint="",
-        access_token="a",
-        refresh_token="r",
-        expires_at=0.0,
-        application_token=TOKEN,
-        scope="task",
-        user_id=1,
-        mode="app",
-    )
+    svc = installed_services(tmp_path)
     yield svc
     svc.close()
 
@@ -76,7 +54,7 @@ FORGERIES = [
 def test_forged_event_is_401_and_stores_nothing(
     client: FlaskClient, services: Services, changes: dict[str, str]
 ) -> None:
-    answer = client.post("/b24/events", data=body("ontaskadd.txt", **changes), **FORM)
+    answer = client.post("/b24/events", data=event_body("ontaskadd.txt", **changes), **FORM)
     assert answer.status_code == 401
     assert answer.json is not None
     assert answer.json["error"] == "invalid_application_token"
@@ -90,11 +68,11 @@ def test_replayed_event_is_deduplicated(
     client: FlaskClient, services: Services, fixture: str
 ) -> None:
     """A captured valid event sent again, even with a later ts and other tokens, is one row."""
-    first = client.post("/b24/events", data=body(fixture), **FORM)
+    first = client.post("/b24/events", data=event_body(fixture), **FORM)
     replays = [
-        client.post("/b24/events", data=body(fixture), **FORM),
-        client.post("/b24/events", data=body(fixture, ts="1999999999"), **FORM),
-        client.post("/b24/events", data=body(fixture, **{"auth[access_token]": "x"}), **FORM),
+        client.post("/b24/events", data=event_body(fixture), **FORM),
+        client.post("/b24/events", data=event_body(fixture, ts="1999999999"), **FORM),
+        client.post("/b24/events", data=event_body(fixture, **{"auth[access_token]": "x"}), **FORM),
     ]
     assert first.json == {"status": "queued"}
     assert [r.json for r in replays] == [{"status": "duplicate"}] * 3
@@ -105,7 +83,10 @@ def test_replayed_update_is_harmless(client: FlaskClient, services: Services) ->
     """Task updates coalesce: a replay adds nothing while one waits, and a processed one only
     makes the app re-read the task (events carry ids, never data the app trusts)."""
     for _ in range(3):
-        assert client.post("/b24/events", data=body("ontaskupdate.txt"), **FORM).status_code == 200
+        assert (
+            client.post("/b24/events", data=event_body("ontaskupdate.txt"), **FORM).status_code
+            == 200
+        )
     assert services.inbox.stats()["pending"] == 1
 
 
@@ -113,7 +94,7 @@ def test_uninstall_with_a_wrong_token_changes_nothing(
     client: FlaskClient, services: Services
 ) -> None:
     for token in ("bad", "", TOKEN[:-1]):
-        wrong = body("onappuninstall.txt", **{"auth[application_token]": token})
+        wrong = event_body("onappuninstall.txt", **{"auth[application_token]": token})
         answer = client.post("/b24/events", data=wrong, **FORM)
         assert answer.status_code == 401
         assert answer.json is not None
@@ -124,7 +105,7 @@ def test_uninstall_with_a_wrong_token_changes_nothing(
 
 
 def test_uninstall_of_another_portal_is_refused(client: FlaskClient) -> None:
-    other = body("onappuninstall.txt", **{"auth[member_id]": "f" * 32})
+    other = event_body("onappuninstall.txt", **{"auth[member_id]": "f" * 32})
     assert client.post("/b24/events", data=other, **FORM).status_code == 401
 
 
@@ -132,7 +113,7 @@ def test_forged_install_event_cannot_replace_tokens(
     client: FlaskClient, services: Services
 ) -> None:
     """ONAPPINSTALL is verified with the OAuth server, never trusted from the body."""
-    forged = body("ontaskadd.txt", event="ONAPPINSTALL", **{"auth[refresh_token]": "forged"})
+    forged = event_body("ontaskadd.txt", event="ONAPPINSTALL", **{"auth[refresh_token]": "forged"})
     answer = client.post("/b24/events", data=forged, **FORM)
     assert answer.status_code in (401, 403)
     assert answer.json is not None
