@@ -111,6 +111,7 @@ class CallStats:
     retries: int = 0
     rate_limited: int = 0
     rate_limit_wait_seconds: float = 0.0
+    shared_throttle_wait_seconds: float = 0.0  # waits for the bucket shared by all instances
     refreshes: int = 0
     errors: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
@@ -257,8 +258,10 @@ class BitrixClient:
         retry: RetryPolicy | None = None,
         auth_connector: str = "",
         stats: CallStats | None = None,
+        gate: Callable[[], float] | None = None,
     ) -> None:
         self.transport = transport
+        self.gate = gate  # b24app.rate_gate.SharedRateGate with several instances
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
         self.tokens = tokens
         self.retry = retry or RetryPolicy()
@@ -355,6 +358,8 @@ class BitrixClient:
         return self.retry.delay(attempt)
 
     def _send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self.gate is not None:
+            self.stats.shared_throttle_wait_seconds += self.gate()
         self.stats.requests += 1
         self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
         try:

@@ -51,4 +51,5 @@ def _throttle_wait(svc: Services) -> float:
     """Client-side pacing (§11 bucket); 0 until the process made its first request."""
     transport: Transport | None = getattr(svc, "_transport", None)  # a scrape makes none
     buckets = transport.buckets if transport is not None else {}
-    return round(sum(b.waited for b in buckets.values()), 3)
+    shared = svc.stats.shared_throttle_wait_seconds  # the bucket of all instances (PostgreSQL)
+    return round(sum(b.waited for b in buckets.values()) + shared, 3)

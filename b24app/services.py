@@ -17,6 +17,7 @@ from b24app.effects import EffectApplier
 from b24app.gateway import PortalGateway
 from b24app.inbox import Inbox
 from b24app.portals import INSTALLED, OAuthServer, Portal, PortalStore, PortalTokens
+from b24app.rate_gate import SharedRateGate
 from b24app.storage import Clock, Database
 from b24app.task_store import TaskStore
 from handlers import router as default_router
@@ -117,9 +118,15 @@ class Services:
         return int(match.group(1)) if match else 0
 
     def client_for(self, portal: Portal) -> BitrixClient:
+        gate = self._shared_gate(portal.member_id)
         if portal.mode == "webhook" or self.settings.webhook_mode:
             return BitrixClient(
-                self.transport, self.settings.webhook_url, None, retry=self.retry, stats=self.stats
+                self.transport,
+                self.settings.webhook_url,
+                None,
+                retry=self.retry,
+                stats=self.stats,
+                gate=gate,
             )
         tokens = PortalTokens(self.portals, self.oauth, portal.member_id)
         return BitrixClient(
@@ -129,7 +136,16 @@ class Services:
             retry=self.retry,
             auth_connector=self.settings.auth_connector,
             stats=self.stats,
+            gate=gate,
         )
+
+    def _shared_gate(self, member_id: str) -> SharedRateGate | None:
+        """On PostgreSQL (several instances) the portal's bucket is shared through the database;
+        a single SQLite process paces itself in the transport."""
+        if self.db.is_sqlite:
+            return None
+        settings = self.settings
+        return SharedRateGate(self.db, member_id, settings.requests_per_second, settings.burst)
 
     def gateway_for(self, member_id: str) -> PortalGateway | None:
         portal = self.portals.get(member_id)
