@@ -29,7 +29,7 @@ from b24app.schema import audit, time_entries, users
 from b24app.storage import Database
 from b24app.task_store import TaskStore
 from handlers import messages
-from handlers.records import TaskRecord
+from handlers.records import TaskRecord, is_warranty_rework
 from rules.billing import BillableEntry, ClientBill, InvoiceLine, TaskOverrun, bill_month
 from rules.regulation import AppConfig, ClientCompany
 
@@ -99,13 +99,6 @@ def month_range(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
     """[first moment, first moment of the next month) in the calendar's zone."""
     nxt = (year + 1, 1) if month == 12 else (year, month + 1)
     return datetime(year, month, 1, tzinfo=tz), datetime(*nxt, 1, tzinfo=tz)
-
-
-def is_warranty_rework(record: TaskRecord, at: datetime) -> bool:
-    """п. 3.2: time logged during warranty rework is not billed."""
-    if record.rework_since is not None and at >= record.rework_since:
-        return True
-    return any(start <= at < end for start, end in record.rework_periods)
 
 
 @dataclass(frozen=True, slots=True)

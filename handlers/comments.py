@@ -8,7 +8,7 @@ from handlers.effects import CreateTask, StartClock, StopClock, TaskAction
 from handlers.estimates import apply_approval, apply_estimate
 from handlers.plan import Plan
 from handlers.routing import HandlerEvent, Outcome, Router
-from handlers.tasks import check_text
+from handlers.tasks import ESTIMATE_STATES, check_text
 from rules.approval import decide_approval, is_acknowledgement_text
 from rules.comments import to_plain
 from rules.estimate import parse_estimate
@@ -19,7 +19,6 @@ from rules.warranty import decide_client_comment_after_done, warranty_window
 
 router = Router()
 
-ESTIMATE_STATES = (TaskState.AWAITING_ESTIMATE, TaskState.AWAITING_APPROVAL, TaskState.REESTIMATE)
 AFTER_DONE = (TaskState.DONE, TaskState.CLOSED)
 
 

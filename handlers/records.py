@@ -55,6 +55,13 @@ class TaskRecord:
         return dataclasses.replace(self, **changes)
 
 
+def is_warranty_rework(record: TaskRecord, at: datetime) -> bool:
+    """п. 3.2: time logged during warranty rework is not billed."""
+    if record.rework_since is not None and at >= record.rework_since:
+        return True
+    return any(start <= at < end for start, end in record.rework_periods)
+
+
 def record_to_json(record: TaskRecord) -> dict[str, Any]:
     """A JSON-safe dict (datetimes as ISO 8601 with offset)."""
     return {f.name: _dump(getattr(record, f.name)) for f in dataclasses.fields(record)}

@@ -11,7 +11,7 @@ from handlers.context import HandlerContext, TaskSnapshot
 from handlers.effects import StartClock, StopClock
 from handlers.estimates import apply_estimate
 from handlers.plan import Plan
-from handlers.records import TaskRecord
+from handlers.records import TaskRecord, is_warranty_rework
 from handlers.routing import HandlerEvent, Outcome, Router
 from rules.estimate import Estimate
 from rules.lifecycle import Trigger
@@ -166,7 +166,8 @@ def _time_logged(
     if entries is None:
         return
     billable = billable_minutes(
-        (e for e in entries if not _in_rework(plan.record, e.created_at)), reg.rounding_unit_minutes
+        (e for e in entries if not is_warranty_rework(plan.record, e.created_at)),
+        reg.rounding_unit_minutes,
     )
     if (
         billable == plan.record.billable_minutes
@@ -191,13 +192,6 @@ def _time_logged(
             f"overrun-warning:{key}",
             messages.overrun_warning(billable, record.estimate_minutes, decision.percent),
         )
-
-
-def _in_rework(record: TaskRecord, at: datetime) -> bool:
-    """п. 3.2: time logged during warranty rework is not billed."""
-    if record.rework_since is not None and at >= record.rework_since:
-        return True
-    return any(start <= at < end for start, end in record.rework_periods)
 
 
 def _delivery(plan: Plan, task: TaskFacts, ctx: HandlerContext, reg: RegulationConfig) -> None:

@@ -13,11 +13,10 @@ from b24app.billing_report import (
     MonthReport,
     UnknownClientError,
     build_month_report,
-    is_warranty_rework,
     parse_month,
 )
 from b24app.storage import Database
-from handlers.records import TaskRecord
+from handlers.records import TaskRecord, is_warranty_rework
 from rules.billing import LineKind
 from rules.types import TaskId
 from tests.billing.conftest import (
