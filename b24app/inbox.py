@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, case, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from b24app.events import COALESCE_PREFIX, Event
+from b24app.events import COALESCE_PREFIX, Event, dedup_key
 from b24app.schema import inbox, leases
 from b24app.storage import Database
 
@@ -79,6 +79,18 @@ class Inbox:
         except IntegrityError:
             return False
         return True
+
+    def queue_task_update(self, member_id: str, task_id: int, *, source: str) -> bool:
+        """A synthetic ONTASKUPDATE (sweep, time re-read): the handler re-reads the task. It
+        coalesces with any update of that task still waiting, like a real one."""
+        return self.put_raw(
+            dedup_key=dedup_key(member_id, "ONTASKUPDATE", task_id, 0, 0, 0, None),
+            member_id=member_id,
+            name="ONTASKUPDATE",
+            task_id=task_id,
+            data={"FIELDS_AFTER": {"ID": str(task_id)}},
+            source=source,
+        )
 
     def claim(self, worker_id: str, limit: int = 10) -> list[InboxItem]:
         """Take due rows (and rows whose claimer died) atomically for this worker."""

@@ -91,19 +91,8 @@ def sweep_changed_tasks(services: Services, portal: Portal) -> int:
     last = services.db.get_value(portal.member_id, "sweep_since")
     since = datetime.fromisoformat(last) if last else now - timedelta(hours=1)
     queued = 0
-    for task_id, changed in gateway.changed_task_ids(since - SWEEP_OVERLAP):
-        data = {"FIELDS_AFTER": {"ID": str(task_id)}, "FIELDS_BEFORE": {"ID": str(task_id)}}
-        key = dedup_key(portal.member_id, "ONTASKUPDATE", task_id, 0, 0, 0, f"sweep:{changed}")
-        queued += int(
-            services.inbox.put_raw(
-                dedup_key=key,
-                member_id=portal.member_id,
-                name="ONTASKUPDATE",
-                task_id=task_id,
-                data=data,
-                source="sweep",
-            )
-        )
+    for task_id, _changed in gateway.changed_task_ids(since - SWEEP_OVERLAP):
+        queued += services.inbox.queue_task_update(portal.member_id, task_id, source="sweep")
     services.db.set_value(portal.member_id, "sweep_since", now.isoformat())
     return queued
 

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from b24app.clocks import ESTIMATE, ClaimedClock, ClockStore
 from b24app.effects import RetryableWriteError
-from b24app.events import dedup_key
 from b24app.gateway import PortalGateway
 from b24app.portals import INSTALLED
 from b24app.services import Services
@@ -228,13 +227,5 @@ def refresh_time_entries(services: Services) -> int:
         for record in records:
             if spent.get(record.task_id, record.time_spent_minutes) == record.time_spent_minutes:
                 continue
-            key = dedup_key(member_id, "ONTASKUPDATE", record.task_id, 0, 0, 0, None)
-            queued += services.inbox.put_raw(
-                dedup_key=key,
-                member_id=member_id,
-                name="ONTASKUPDATE",
-                task_id=record.task_id,
-                data={"FIELDS_AFTER": {"ID": str(record.task_id)}},
-                source="timer",
-            )
+            queued += services.inbox.queue_task_update(member_id, record.task_id, source="timer")
     return queued
