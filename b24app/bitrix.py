@@ -4,8 +4,14 @@ fast-bitrix24 gives the leaky-bucket throttle and the per-method operating-time 
 not thread-safe and hides Bitrix error bodies behind aiohttp exceptions, so every call runs on
 one event loop owned by a dedicated thread, through an aiohttp session that does not raise for
 status: we read Bitrix's `{"error", "error_description"}` ourselves and decide here what is
-retried (503 QUERY_LIMIT_EXCEEDED, 429 OPERATION_TIME_LIMIT, 5xx), what refreshes the token
-(401 expired_token) and what is a typed error for the caller.
+retried (503 QUERY_LIMIT_EXCEEDED, 5xx), what waits for the method's operating-time window
+(429 OPERATION_TIME_LIMIT), what refreshes the token (401 expired_token) and what is a typed
+error for the caller.
+
+`auth_connector` (the offline-queue source key) goes at the TOP LEVEL of a request, never
+inside a batch command: the core reads it only there and batch commands inherit the outer
+request's auth (core: modules/rest/lib/oauth/auth.php Auth::onRestCheckAuth,
+modules/rest/classes/general/rest_provider.php CRestProvider::methodsBatch).
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
 logging.getLogger("fast_bitrix24").propagate = False
 
 CALL_TIMEOUT_SECONDS = 120.0
-RETRYABLE_CODES = frozenset(
-    {"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", "INTERNAL_SERVER_ERROR", "OVERLOAD_LIMIT"}
-)
+RETRYABLE_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "INTERNAL_SERVER_ERROR", "OVERLOAD_LIMIT"})
+OPERATING_LIMIT = "OPERATION_TIME_LIMIT"
+# An operating-time block shorter than this is waited out in place; a longer one goes back to
+# the inbox with its retry time (a block can last up to 10 minutes: docs limits.md).
+OPERATING_WAIT_IN_PLACE_SECONDS = 5.0
+WRONG_LICENSE = "WRONG_LICENSE"
 TOKEN_CODES = frozenset({"expired_token", "invalid_token", "NO_AUTH_FOUND"})
 
 
@@ -63,6 +72,11 @@ class PortalUnavailableError(BitrixError):
 
 class AuthRevokedError(BitrixError):
     """The tokens cannot be refreshed (invalid_grant, app uninstalled): reinstall is needed."""
+
+
+class LicenseRefusedError(BitrixError):
+    """403 WRONG_LICENSE: the portal's plan lacks a feature the request used (core:
+    modules/rest/lib/licenseexception.php); e.g. `auth_connector` below the Professional plan."""
 
 
 class AccessDeniedError(BitrixError):
@@ -145,6 +159,52 @@ class LoopThread:
             self.loop.close()
 
 
+class OperatingWindows:
+    """docs limits.md: each method of an app has an operating-time budget over ten one-minute
+    buckets; past it the method answers 429 OPERATION_TIME_LIMIT, with no `time` block, until
+    the oldest bucket drops. The answer to wait for is `operating_reset_at` of the method's last
+    successful response; without one, the next bucket (a minute). Kept per portal endpoint and
+    method, in the portal's clock turned into ours (`reset_at - time.start` of that answer)."""
+
+    FALLBACK_SECONDS = 60.0
+    MAX_SECONDS = 600.0
+
+    def __init__(self) -> None:
+        self._reset_at: dict[str, float] = {}  # local monotonic time the window frees up
+        self._blocked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def observe(self, method: str, time_block: Any) -> None:
+        """A successful answer of `method`: remember when its oldest bucket drops."""
+        if not isinstance(time_block, dict):
+            return
+        reset_at = _float(time_block.get("operating_reset_at"))
+        portal_now = _float(time_block.get("start")) or _float(time_block.get("finish"))
+        if not reset_at or not portal_now:
+            return
+        ahead = min(max(reset_at - portal_now, 0.0), self.MAX_SECONDS)
+        with self._lock:
+            self._reset_at[method] = time.monotonic() + ahead
+
+    def block(self, method: str) -> float:
+        """`method` answered OPERATION_TIME_LIMIT: blocked until its reset; returns seconds."""
+        now = time.monotonic()
+        with self._lock:
+            reset = self._reset_at.get(method, 0.0)
+            until = reset if reset > now + 0.5 else now + self.FALLBACK_SECONDS
+            self._blocked_until[method] = until
+            self._reset_at.pop(method, None)  # used once: blocked again → the next bucket
+        return until - now
+
+    def wait_for(self, methods: list[str]) -> tuple[float, str]:
+        """Seconds until every one of `methods` may be called again, and the blocking one."""
+        now = time.monotonic()
+        with self._lock:
+            waits = [(self._blocked_until.get(m, 0.0) - now, m) for m in methods]
+        wait, method = max(waits, default=(0.0, ""))
+        return (wait, method) if wait > 0 else (0.0, "")
+
+
 class LeakyBucket:
     """§11's bucket, kept on our side: +1 per request, drains `rate`/s, never above `burst`.
 
@@ -182,8 +242,12 @@ class Transport:
         self._loop = LoopThread()
         self._clients: dict[str, tuple[BitrixAsync, aiohttp.ClientSession]] = {}
         self.buckets: dict[str, LeakyBucket] = {}
+        self.windows: dict[str, OperatingWindows] = {}
         self.requests_per_second = requests_per_second
         self.burst = burst
+
+    def window(self, endpoint: str) -> OperatingWindows:
+        return self.windows.setdefault(endpoint, OperatingWindows())
 
     def post(self, endpoint: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._loop.run(self._post(endpoint, method, dict(params)))
@@ -256,31 +320,43 @@ class BitrixClient:
         tokens: TokenSource | None,
         *,
         retry: RetryPolicy | None = None,
-        auth_connector: str = "",
         stats: CallStats | None = None,
         gate: Callable[[], float] | None = None,
+        on_connector_refused: Callable[[], None] | None = None,
     ) -> None:
         self.transport = transport
         self.gate = gate  # b24app.rate_gate.SharedRateGate with several instances
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
         self.tokens = tokens
         self.retry = retry or RetryPolicy()
-        self.auth_connector = auth_connector
         self.stats = stats or CallStats()
+        self.windows = transport.window(self.endpoint)
+        # told when the plan refuses `auth_connector` (WRONG_LICENSE), so the portal's features
+        # are corrected; the request itself is sent again without it
+        self.on_connector_refused = on_connector_refused
 
-    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
-        """One method call; returns its `result`."""
-        answer = self._request(method, dict(params or {}))
+    def call(
+        self, method: str, params: Mapping[str, Any] | None = None, *, connector: str = ""
+    ) -> Any:
+        """One method call; returns its `result`. `connector`: the top-level auth_connector."""
+        answer = self._request(method, _with_connector(params, connector), [method])
         return answer.get("result")
 
     def call_full(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One method call; returns the whole answer (`result`, `total`, `next`, `time`)."""
-        return self._request(method, dict(params or {}))
+        return self._request(method, dict(params or {}), [method])
 
     def batch(
-        self, commands: Mapping[str, tuple[str, Mapping[str, Any]]], *, halt: bool = False
+        self,
+        commands: Mapping[str, tuple[str, Mapping[str, Any]]],
+        *,
+        halt: bool = False,
+        connector: str = "",
     ) -> BatchResult:
-        """Up to 50 commands in one HTTP request; later commands may use `$result[key]…`."""
+        """Up to 50 commands in one HTTP request; later commands may use `$result[key]…`.
+
+        `connector` goes at the top level of the batch request: every command runs with it
+        (core: CRestProvider::methodsBatch gives commands the outer request's auth data)."""
         if not commands:
             return BatchResult({}, {}, {}, {})
         if len(commands) > 50:
@@ -290,15 +366,18 @@ class BitrixClient:
             for key, (method, params) in commands.items()
         }
         self.stats.batch_commands += len(cmd)
-        answer = self._request("batch", {"halt": 1 if halt else 0, "cmd": cmd})
+        methods = {key: method for key, (method, _) in commands.items()}
+        params = _with_connector({"halt": 1 if halt else 0, "cmd": cmd}, connector)
+        answer = self._request("batch", params, list(methods.values()))
         body = answer.get("result") or {}
-        errors_raw = body.get("result_error") or {}
+        for key, block in _as_mapping(body.get("result_time")).items():
+            if key in methods:
+                self.windows.observe(methods[key], block)
+        errors_raw = _as_mapping(body.get("result_error"))
         errors = {
-            key: _typed_error(
-                str(err.get("error", "")), str(err.get("error_description", "")), commands[key][0]
-            )
-            for key, err in (errors_raw.items() if isinstance(errors_raw, dict) else [])
-            if isinstance(err, dict)
+            key: self._command_error(err, methods[key])
+            for key, err in errors_raw.items()
+            if isinstance(err, dict) and key in methods
         }
         results = body.get("result") or {}
         return BatchResult(
@@ -308,15 +387,27 @@ class BitrixClient:
             next=_as_dict(body.get("result_next")),
         )
 
-    def _request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _command_error(self, err: Mapping[str, Any], method: str) -> BitrixError:
+        code = str(err.get("error", ""))
+        description = str(err.get("error_description", ""))
+        if code == OPERATING_LIMIT:
+            wait = self.windows.block(method)
+            self.stats.rate_limited += 1
+            return RateLimitedError(code, description, method=method, retry_after=wait)
+        return _typed_error(code, description, method)
+
+    def _request(self, method: str, params: dict[str, Any], methods: list[str]) -> dict[str, Any]:
         refreshed = False
         attempt = 0
         while True:
+            self._wait_for_operating_window(methods)
             token = self.tokens.access_token() if self.tokens else ""
             sent = dict(params, auth=token) if token else params
             answer = self._send(method, sent)
             code = str(answer.get("error", "")) if "error" in answer else ""
             if not code:
+                if method != "batch":
+                    self.windows.observe(method, answer.get("time"))
                 return answer
             description = str(answer.get("error_description", ""))
             if code in TOKEN_CODES and self.tokens and not refreshed:
@@ -330,9 +421,16 @@ class BitrixClient:
                 # with the inbox's backoff rather than parked for AUTH_RETRY_SECONDS.
                 self.stats.errors += 1
                 raise BitrixError(code, description, method=method)
+            if code == WRONG_LICENSE and "auth_connector" in params:
+                params = self._without_connector(params, method, description)
+                continue
+            if code == OPERATING_LIMIT:
+                self.stats.rate_limited += 1
+                self.windows.block(method)
+                continue  # _wait_for_operating_window waits or gives the event back
             if code in RETRYABLE_CODES:
                 attempt += 1
-                wait = self._retry_wait(code, answer, attempt)
+                wait = self._retry_wait(code, attempt)
                 if attempt >= self.retry.attempts:
                     self.stats.errors += 1
                     raise RateLimitedError(
@@ -340,21 +438,47 @@ class BitrixClient:
                     )
                 self.stats.retries += 1
                 log.warning("bitrix %s answered %s; retry %d in %.1fs", method, code, attempt, wait)
-                if code in ("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"):
-                    self.stats.rate_limit_wait_seconds += wait
                 self.retry.sleep(wait)
                 continue
             self.stats.errors += 1
             raise _typed_error(code, description, method)
 
-    def _retry_wait(self, code: str, answer: dict[str, Any], attempt: int) -> float:
+    def _wait_for_operating_window(self, methods: list[str]) -> None:
+        """Never send a method that is inside its operating-time block: a short block is
+        waited out here, a long one gives the work back with its retry time (no request)."""
+        wait, blocked = self.windows.wait_for(methods)
+        if not wait:
+            return
+        if wait > OPERATING_WAIT_IN_PLACE_SECONDS:
+            raise RateLimitedError(
+                OPERATING_LIMIT,
+                f"{blocked} is blocked by its operating-time limit for {wait:.0f}s",
+                method=blocked,
+                retry_after=wait,
+            )
+        self.stats.rate_limit_wait_seconds += wait
+        self.retry.sleep(wait)
+
+    def _without_connector(
+        self, params: dict[str, Any], method: str, description: str
+    ) -> dict[str, Any]:
+        """WRONG_LICENSE for `auth_connector` (plans below Professional: core
+        CRestServer::checkAuth): the write still has to reach the portal, so it goes again
+        without the connector, and the portal's features are corrected for the next ones."""
+        if "auth_connector" not in description:
+            self.stats.errors += 1
+            raise LicenseRefusedError(WRONG_LICENSE, description, method=method)
+        log.warning("the portal's plan refuses auth_connector; %s is sent without it", method)
+        if self.on_connector_refused is not None:
+            self.on_connector_refused()
+        return {k: v for k, v in params.items() if k != "auth_connector"}
+
+    def _retry_wait(self, code: str, attempt: int) -> float:
         if code == "QUERY_LIMIT_EXCEEDED":
             self.stats.rate_limited += 1
-        if code == "OPERATION_TIME_LIMIT":
-            self.stats.rate_limited += 1
-            reset_at = _float((answer.get("time") or {}).get("operating_reset_at"))
-            if reset_at:
-                return max(0.5, min(reset_at - time.time(), 600.0))
+            wait = self.retry.delay(attempt)
+            self.stats.rate_limit_wait_seconds += wait
+            return wait
         return self.retry.delay(attempt)
 
     def _send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -372,9 +496,22 @@ class BitrixClient:
             ) from exc
 
 
+def _with_connector(params: Mapping[str, Any] | None, connector: str) -> dict[str, Any]:
+    sent = dict(params or {})
+    if connector:
+        sent["auth_connector"] = connector
+    return sent
+
+
+def _as_mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _typed_error(code: str, description: str, method: str) -> BitrixError:
     if code in ACCESS_CODES:
         return AccessDeniedError(code, description, method=method)
+    if code == WRONG_LICENSE:
+        return LicenseRefusedError(code, description, method=method)
     if code in ("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"):
         return RateLimitedError(code, description, method=method)
     return BitrixError(code, description, method=method)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from b24app.config import ConfigError, Settings, load_app_config, settings_from_environment
+from b24app.install import ConnectionReport
+from b24app.portals import Portal
 from b24app.services import Services
 
 log = logging.getLogger("b24app")
@@ -120,20 +122,44 @@ def cmd_check(args: argparse.Namespace) -> int:
         out("portal: none connected — " + next_step_hint(settings, services, "<public url>"))
         return 1
     try:
-        found = check_connection(services.client_for(portal))
+        report = check_connection(services, portal)
+        out(
+            f"portal {portal.domain}: ok (mode {portal.mode}, app installed: "
+            f"{report.app.get('INSTALLED')}, acting user #{report.profile.get('ID')} "
+            f"{report.profile.get('NAME', '')} {report.profile.get('LAST_NAME', '')})"
+        )
+        if portal.mode == "app":
+            return _check_offline(services, portal, report, fix=args.fix)
     except BitrixError as exc:
         out(f"portal {portal.domain or portal.client_endpoint}: FAILED: {exc}")
         return 1
     finally:
         services.close()
-    app = found.get("app") or {}
-    profile = found.get("profile") or {}
-    out(
-        f"portal {portal.domain}: ok (mode {portal.mode}, app installed: {app.get('INSTALLED')}, "
-        f"acting user #{profile.get('ID')} {profile.get('NAME', '')} "
-        f"{profile.get('LAST_NAME', '')})"
-    )
     return 0
+
+
+def _check_offline(
+    services: Services, portal: Portal, report: ConnectionReport, *, fix: bool
+) -> int:
+    """Plan features, fallbacks in use and the offline handlers (`--fix` moves them)."""
+    from b24app.install import bind
+
+    features = ", ".join(f"{k} {v}" for k, v in report.features.describe().items())
+    out(f"plan features: {features}")
+    for fallback in report.features.fallbacks() or ["none"]:
+        out(f"fallback: {fallback}")
+    problems = report.offline_problems()
+    if not problems:
+        out(f"offline handlers: ok (connector '{report.connector}')")
+        return 0
+    for problem in problems:
+        out(f"offline handlers: {problem}")
+    if not fix:
+        out("offline handlers: run `b24app check --fix` (a running `serve` also fixes it daily)")
+        return 1
+    done = bind(services, portal, services.settings.public_url, online=False)
+    out(f"offline handlers: fixed ({done['bound']} bound, {done['errors']} errors)")
+    return 0 if not done["errors"] else 1
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -167,7 +193,11 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("check", help="verify config and portal connection").set_defaults(func=cmd_check)
+    check = sub.add_parser("check", help="verify config, the portal connection and its plan")
+    check.add_argument(
+        "--fix", action="store_true", help="re-bind offline handlers that need another connector"
+    )
+    check.set_defaults(func=cmd_check)
     events = sub.add_parser("events", help="list inbox events or retry failed ones")
     events.add_argument("action", choices=["list", "retry"])
     events.add_argument("ids", nargs="*", help="inbox ids to retry (default: all failed)")

@@ -69,15 +69,12 @@ class EffectApplier:
         clocks: ClockStore,
         config: AppConfig,
         calendar: WorkCalendar,
-        *,
-        auth_connector: str = "",
     ) -> None:
         self.store = store
         self.gateway = gateway
         self.clocks = clocks
         self.config = config
         self.calendar = calendar
-        self.auth_connector = auth_connector
 
     @property
     def shadow(self) -> bool:
@@ -136,7 +133,7 @@ class EffectApplier:
             return
         for write in pending:
             self._mark(write, EFFECT_STARTED)
-        outcome = self.gateway.write(pending, self.auth_connector)
+        outcome = self.gateway.write(pending)
         retryable = [self._settle(w, outcome.get(w.key), report) for w in pending]
         first = next((err for err in retryable if err is not None), None)
         if first is not None:

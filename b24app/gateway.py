@@ -13,7 +13,15 @@ from typing import Any
 from b24app.bitrix import BatchResult, BitrixClient, BitrixError
 from b24app.task_store import text_digest
 from handlers.context import CommentSnapshot, TaskSnapshot
-from handlers.effects import AddComment, CreateTask, Notify, PortalWrite, TaskAction, UpdateTask
+from handlers.effects import (
+    AddComment,
+    CreateTask,
+    Notify,
+    PortalWrite,
+    TaskAction,
+    UpdateTask,
+    WatchTask,
+)
 from rules.types import CommentFacts, TaskFacts, TaskId, TimeEntry, UserFacts, UserId
 
 log = logging.getLogger(__name__)
@@ -37,21 +45,42 @@ TASK_SELECT = [
     "UF_TASK_WEBDAV_FILES",
     "TAGS",
     "CHAT_ID",
+    "ACCOMPLICES",
+    "AUDITORS",
 ]
 EPOCH = datetime.fromtimestamp(0, UTC)
 NOT_FOUND_CODES = frozenset({"ERROR_CORE", "1048582", "0", "ERROR_NOT_FOUND", "NOT_FOUND"})
 
 
 class ChatAccessError(BitrixError):
-    """The app's user cannot read a task chat (it must be a member: see the README)."""
+    """The app's user cannot read a task chat, or cannot find a message in it. Access to a task
+    chat follows the task's read rights (core: the tasks module's chat access check; see
+    docs/SANDBOX.md); the app makes its user an auditor of client tasks to have them."""
+
+
+MAX_CHAT_PAGES = 20  # 1 000 messages around the one looked for
+CHAT_PAGE = 50  # docs im-dialog-messages-get.md: LIMIT ≤ 50
 
 
 class PortalGateway:
     """PortalReader for handlers, plus the writes of the effect applier."""
 
-    def __init__(self, client: BitrixClient, app_user_id: int) -> None:
+    def __init__(
+        self,
+        client: BitrixClient,
+        app_user_id: int,
+        *,
+        connector: str = "",
+        notify_client_id: str = "",
+    ) -> None:
         self.client = client
         self._app_user_id = UserId(app_user_id)
+        # the top-level auth_connector of writes, so the app's own changes stay out of its
+        # offline queue ('' when the plan has no rest_auth_connector)
+        self.connector = connector
+        # im.notify.system.add over a webhook needs CLIENT_ID beside TAG (docs
+        # api-reference/chats/notifications/im-notify-system-add.md)
+        self.notify_client_id = notify_client_id
 
     @property
     def app_user_id(self) -> UserId:
@@ -104,16 +133,14 @@ class PortalGateway:
         return CommentSnapshot(comment=comment, task=task_facts(raw_task), users=users)
 
     def _load_chat_message(self, task_id: TaskId, message_id: int) -> CommentSnapshot | None:
+        """The task and the newest page of its chat in one request; the message is looked for
+        there first, then page by page (see _find_in_chat)."""
         batch = self.client.batch(
             {
                 "task": ("tasks.task.get", {"taskId": task_id, "select": TASK_SELECT}),
                 "messages": (
                     "im.dialog.messages.get",
-                    {
-                        "DIALOG_ID": "chat$result[task][task][chatId]",
-                        "FIRST_ID": message_id - 1,
-                        "LIMIT": 1,
-                    },
+                    {"DIALOG_ID": "chat$result[task][task][chatId]", "LIMIT": CHAT_PAGE},
                 ),
                 "creator": ("user.get", {"FILTER": {"ID": "$result[task][task][createdBy]"}}),
             }
@@ -124,27 +151,65 @@ class PortalGateway:
         if "messages" in batch.errors:
             err = batch.errors["messages"]
             raise ChatAccessError(err.code, err.description, method="im.dialog.messages.get")
-        message = _find_message(batch.results.get("messages"), message_id)
+        task = task_facts(raw_task)
+        page = _messages(batch.results.get("messages"))
+        message = _pick(page, message_id) or self._find_in_chat(task, message_id, page)
         if message is None:
-            return None
+            raise ChatAccessError(
+                "MESSAGE_NOT_FOUND",
+                f"message {message_id} is not readable in the chat of task {task_id}",
+                method="im.dialog.messages.get",
+            )
         author_id = UserId(int(message.get("author_id") or 0))
         users = _users_from(batch, "creator")
         if author_id and author_id not in users:
             users.update(self.load_users([author_id]))
-        comment = _message_facts(task_id, message)
-        return CommentSnapshot(comment=comment, task=task_facts(raw_task), users=users)
+        return CommentSnapshot(comment=_message_facts(task_id, message), task=task, users=users)
+
+    def _find_in_chat(
+        self, task: TaskFacts, message_id: int, page: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Find one message of a task chat. Message ids are portal-wide, so a neighbour id
+        (`FIRST_ID = id - 1`) is usually another chat's: the docs answer an id that is not in
+        the chat with an empty array (docs: api-reference/chats/messages/
+        im-dialog-messages-get.md), and a FIRST_ID read has no order in the core (core:
+        modules/im/lib/chat.php Chat::getMessages). So paging starts only from ids this chat
+        returned: back with LAST_ID (`ID < N`, newest first) while the message is older than
+        the page, forward with FIRST_ID (`ID > N`, sorted here) while it is newer."""
+        dialog = f"chat{task.chat_id}"
+        for _ in range(MAX_CHAT_PAGES):
+            ids = [int(m.get("id") or 0) for m in page]
+            if not ids:
+                return None
+            if min(ids) > message_id:
+                bound = {"LAST_ID": min(ids)}
+            elif max(ids) < message_id:
+                bound = {"FIRST_ID": max(ids)}
+            else:
+                return None  # inside the range read, and not there: deleted or hidden
+            answer = self.client.call(
+                "im.dialog.messages.get", {"DIALOG_ID": dialog, "LIMIT": CHAT_PAGE, **bound}
+            )
+            page = _messages(answer)
+            found = _pick(page, message_id)
+            if found is not None:
+                return found
+        return None
 
     def load_comments(self, task: TaskFacts) -> list[CommentFacts]:
-        """Every comment of a task, oldest first (replay): the classic list or the task chat."""
+        """Every comment of a task, oldest first (replay): the classic list or the task chat,
+        paged back from the newest with LAST_ID until the chat's first message."""
         if task.chat_id:
-            answer = self.client.call(
-                "im.dialog.messages.get", {"DIALOG_ID": f"chat{task.chat_id}", "LIMIT": 50}
-            )
-            messages = (answer or {}).get("messages") or []
-            return sorted(
-                (_message_facts(task.task_id, m) for m in messages if isinstance(m, dict)),
-                key=lambda c: c.comment_id,
-            )
+            messages: list[dict[str, Any]] = []
+            params: dict[str, Any] = {"DIALOG_ID": f"chat{task.chat_id}", "LIMIT": CHAT_PAGE}
+            while True:
+                page = _messages(self.client.call("im.dialog.messages.get", params))
+                messages.extend(page)
+                if len(page) < CHAT_PAGE:
+                    break
+                params = {**params, "LAST_ID": min(int(m.get("id") or 0) for m in page)}
+            unique = {int(m.get("id") or 0): m for m in messages}
+            return [_message_facts(task.task_id, unique[i]) for i in sorted(unique)]
         rows = self.client.call(
             "task.commentitem.getlist", {"TASKID": task.task_id, "ORDER": {"ID": "asc"}}
         )
@@ -265,45 +330,56 @@ class PortalGateway:
         return found
 
     # -- writes --------------------------------------------------------------------------------
-    def write(self, writes: Sequence[PortalWrite], auth_connector: str) -> dict[str, Any]:
-        """Perform writes in one batch request; returns {effect key: result or BitrixError}."""
+    def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
+        """Perform writes in one batch request; returns {effect key: result or BitrixError}.
+
+        The batch carries the app's auth_connector at its top level, so the changes it makes
+        are not queued for the app's own offline handlers (core: modules/rest/lib/event/
+        provideroffline.php ProviderOffline::finalize skips a change whose request came from
+        the same app with the handler's connector)."""
         if not writes:
             return {}
-        commands = {w.key: write_command(w, auth_connector) for w in writes}
+        commands = {w.key: write_command(w, self.notify_client_id) for w in writes}
         outcome: dict[str, Any] = {}
         keys = list(commands)
         for start in range(0, len(keys), 50):
             chunk = {k: commands[k] for k in keys[start : start + 50]}
-            batch: BatchResult = self.client.batch(chunk)
+            batch: BatchResult = self.client.batch(chunk, connector=self.connector)
             for key in chunk:
                 outcome[key] = batch.errors.get(key, batch.results.get(key))
         return outcome
 
 
-def write_command(write: PortalWrite, auth_connector: str) -> tuple[str, dict[str, Any]]:
+def write_command(write: PortalWrite, notify_client_id: str = "") -> tuple[str, dict[str, Any]]:
     """The REST call for one write effect."""
-    extra = {"auth_connector": auth_connector} if auth_connector else {}
     if isinstance(write, AddComment):
         return "task.commentitem.add", {
             "TASKID": write.task_id,
             "FIELDS": {"POST_MESSAGE": write.text},
-            **extra,
         }
     if isinstance(write, UpdateTask):
         fields: dict[str, Any] = {}
         if write.time_estimate_minutes is not None:
             fields["TIME_ESTIMATE"] = write.time_estimate_minutes * 60
+            # the regulation bills logged time (п. 3.1) and the task timer works only with time
+            # tracking on (core: the tasks module's TaskTimeTrackingRule; docs list the field
+            # as "allowed to track time"), so the estimate comes with it
+            fields["ALLOW_TIME_TRACKING"] = "Y"
         if write.deadline is not None:
             fields["DEADLINE"] = write.deadline.isoformat()
-        return "tasks.task.update", {"taskId": write.task_id, "fields": fields, **extra}
+        return "tasks.task.update", {"taskId": write.task_id, "fields": fields}
     if isinstance(write, TaskAction):
-        return f"tasks.task.{write.action}", {"taskId": write.task_id, **extra}
+        return f"tasks.task.{write.action}", {"taskId": write.task_id}
+    if isinstance(write, WatchTask):
+        # docs: api-reference/tasks/user-actions/tasks-task-start-watch.md (any user who can
+        # read the task; adds the caller as an auditor, so the task chat's member)
+        return "tasks.task.startwatch", {"taskId": write.task_id}
     if isinstance(write, Notify):
-        return "im.notify.system.add", {
-            "USER_ID": write.user_id,
-            "MESSAGE": write.text,
-            "TAG": f"b24reglament|{write.key}"[:250],
-        }
+        notice = {"USER_ID": write.user_id, "MESSAGE": write.text}
+        notice["TAG"] = f"b24reglament|{write.key}"[:250]
+        if notify_client_id:
+            notice["CLIENT_ID"] = notify_client_id
+        return "im.notify.system.add", notice
     if isinstance(write, CreateTask):
         return "tasks.task.add", {
             "fields": {
@@ -314,7 +390,6 @@ def write_command(write: PortalWrite, auth_connector: str) -> tuple[str, dict[st
                 "GROUP_ID": write.group_id,
                 "PARENT_ID": write.origin_task_id,
             },
-            **extra,
         }
     raise TypeError(f"not a portal write: {write!r}")
 
@@ -378,12 +453,13 @@ def _message_facts(task_id: TaskId, raw: Mapping[str, Any]) -> CommentFacts:
     )
 
 
-def _find_message(result: Any, message_id: int) -> Mapping[str, Any] | None:
+def _messages(result: Any) -> list[dict[str, Any]]:
     messages = result.get("messages") if isinstance(result, dict) else None
-    for message in messages or []:
-        if isinstance(message, dict) and int(message.get("id") or 0) == message_id:
-            return message
-    return None
+    return [m for m in messages or [] if isinstance(m, dict)]
+
+
+def _pick(messages: list[dict[str, Any]], message_id: int) -> dict[str, Any] | None:
+    return next((m for m in messages if int(m.get("id") or 0) == message_id), None)
 
 
 def task_facts(raw: Mapping[str, Any]) -> TaskFacts:
@@ -414,11 +490,26 @@ def task_facts(raw: Mapping[str, Any]) -> TaskFacts:
         deadline=_dt(raw.get("deadline")),
         chat_id=int(raw["chatId"]) if raw.get("chatId") else None,
         changed_at=_dt(raw.get("changedDate")),
+        member_ids=_members(raw),
+    )
+
+
+def _members(raw: Mapping[str, Any]) -> tuple[UserId, ...]:
+    """Creator, responsible, accomplices and auditors: the task chat's members (core: the tasks
+    module creates the chat with Task::getMemberIds and adds new ones on update)."""
+    ids = [raw.get("createdBy"), raw.get("responsibleId")]
+    for key in ("accomplices", "auditors"):
+        value = raw.get(key)
+        ids.extend(value.values() if isinstance(value, dict) else value or [])
+    return tuple(
+        sorted({UserId(int(str(i))) for i in ids if str(i or "").isdigit() and int(str(i))})
     )
 
 
 def user_facts(raw: Any) -> UserFacts | None:
-    """user.get item → UserFacts (extranet: USER_TYPE, or no department)."""
+    """user.get item → UserFacts. A client is a user outside the company structure: no
+    UF_DEPARTMENT (docs: api-reference/user/user-scope.md lists no USER_TYPE for user_basic;
+    employees belong to at least one department). USER_TYPE decides when the portal sends it."""
     if not isinstance(raw, dict) or not raw.get("ID"):
         return None
     departments = tuple(int(d) for d in raw.get("UF_DEPARTMENT") or [] if str(d).isdigit())
@@ -427,7 +518,7 @@ def user_facts(raw: Any) -> UserFacts | None:
     return UserFacts(
         user_id=UserId(int(raw["ID"])),
         name=name,
-        is_extranet=user_type == "extranet" or (user_type != "employee" and not departments),
+        is_extranet=user_type in ("extranet", "email") or (not user_type and not departments),
         departments=departments,
     )
 
@@ -451,30 +542,3 @@ def _dt(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.astimezone()
-
-
-class OfflineBatch:
-    """Records reserved by `event.offline.get` (clear=0) under one process_id."""
-
-    def __init__(self, process_id: str, events: list[dict[str, Any]]) -> None:
-        self.process_id = process_id
-        self.events = events
-
-
-def fetch_offline(client: BitrixClient, auth_connector: str, process_id: str = "") -> OfflineBatch:
-    """event.offline.get with clear=0: records stay reserved until event.offline.clear."""
-    params: dict[str, Any] = {"clear": 0, "limit": 50}
-    if auth_connector:
-        params["auth_connector"] = auth_connector
-    if process_id:
-        params["process_id"] = process_id
-    result = client.call("event.offline.get", params) or {}
-    events = [e for e in result.get("events") or [] if isinstance(e, dict)]
-    return OfflineBatch(str(result.get("process_id") or ""), events)
-
-
-def clear_offline(client: BitrixClient, process_id: str, auth_connector: str) -> None:
-    params: dict[str, Any] = {"process_id": process_id}
-    if auth_connector:
-        params["auth_connector"] = auth_connector
-    client.call("event.offline.clear", params)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from b24app.bitrix import BitrixClient, BitrixError
+from b24app.bitrix import BatchResult, BitrixClient
 from b24app.events import Event, tokens_match
+from b24app.features import FEATURE_CODES, PortalFeatures, feature_commands, features_from
 from b24app.manifest import load_manifest
 from b24app.portals import OAuthError, Portal, TokenPair
 from b24app.services import Services
@@ -101,60 +103,128 @@ def _portal_values(request: InstallRequest, pair: TokenPair) -> dict[str, Any]:
     }
 
 
-def bind(services: Services, portal: Portal, public_url: str) -> dict[str, int]:
-    """Bind every manifest event (online + offline) and placement that is not bound yet.
+LEGACY_CONNECTORS_KEY = "offline_legacy_connectors"
 
-    Bindings vanish when the app is updated, so every install and update calls this; it reads
-    the current bindings first, so calling it again binds nothing twice (2 requests in all).
+
+@dataclass(frozen=True, slots=True)
+class Bindings:
+    """What event.get said: online (event, handler) pairs and each offline event's connectors.
+
+    An offline binding comes back as `{event, connector_id, offline: 1}` with no handler
+    (core: modules/rest/lib/api/event.php Event::eventGet)."""
+
+    online: frozenset[tuple[str, str]]
+    offline: dict[str, frozenset[str]]
+
+
+def bind(
+    services: Services, portal: Portal, public_url: str, *, online: bool = True
+) -> dict[str, int]:
+    """Bind every manifest event (online + offline) and placement that is not bound yet, and
+    move offline handlers to the connector the portal's plan allows.
+
+    Bindings vanish when the app is updated, so every install and update calls this; the
+    offline part also runs at start and daily (`online=False`), which is how a portal left
+    with connector-less offline handlers by an older version gets connector ones. It reads
+    the current bindings and the plan's features first, so a second call binds nothing.
     """
+    report: dict[str, int] = {}
+    for _ in range(2):  # a plan that refuses the connector mid-way is planned again without it
+        connector = services.connector_for(portal)
+        report = _bind_once(services, portal, public_url, online=online)
+        if services.connector_for(portal) == connector:
+            break
+    return report
+
+
+def _bind_once(
+    services: Services, portal: Portal, public_url: str, *, online: bool
+) -> dict[str, int]:
     manifest = load_manifest()
     client = services.client_for(portal)
+    current = client.batch(
+        {"events": ("event.get", {}), "placements": ("placement.get", {}), **feature_commands()}
+    )
+    if "events" in current.errors:
+        raise current.errors["events"]
+    services.features.save(
+        portal.member_id,
+        features_from(current, services.clock(), {code: code for code in FEATURE_CODES}),
+    )
+    connector = services.connector_for(portal)
+    bindings = _bindings(current.results.get("events"))
+    offline = _offline_commands(manifest.offline_events, bindings, connector)
+    plain = _online_commands(manifest, public_url, bindings, current) if online else {}
+    stale = {c for cs in bindings.offline.values() for c in cs if c != connector}
+    errors = 0
+    if connector:
+        # bound before the old handlers go, so no change falls between the two
+        errors += _run(client, offline, connector)
+    else:
+        plain.update(offline)
+    if "" in stale:
+        plain.update(_unbind_commands(bindings, ""))
+    errors += _run(client, plain, "")
+    if services.connector_for(portal) != connector:
+        return {"bound": 0, "already": 0, "errors": errors}  # refused: planned again
+    for old in sorted(stale - {""}):
+        errors += _run(client, _unbind_commands(bindings, old), old)
+    _remember_legacy(services, portal.member_id, stale)
+    bound = len(offline) + sum(1 for k in plain if not k.startswith("un_"))
+    return {"bound": bound - errors, "already": len(bindings.online), "errors": errors}
+
+
+def _bindings(rows: Any) -> Bindings:
+    online: set[tuple[str, str]] = set()
+    offline: dict[str, set[str]] = {}
+    for row in rows or []:
+        if not isinstance(row, dict):
+            continue
+        event = str(row.get("event", "")).upper()
+        if int(row.get("offline") or 0):
+            offline.setdefault(event, set()).add(str(row.get("connector_id") or ""))
+        else:
+            online.add((event, str(row.get("handler", ""))))
+    return Bindings(frozenset(online), {e: frozenset(c) for e, c in offline.items()})
+
+
+def _offline_commands(
+    events: tuple[str, ...], bindings: Bindings, connector: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Offline binds for the events that have no handler with `connector`; the connector
+    itself goes at the top level of the batch (a command's own is ignored: core
+    CRestProvider::methodsBatch)."""
+    return {
+        f"off_{name}": ("event.bind", {"event": name, "event_type": "offline"})
+        for name in events
+        if connector not in bindings.offline.get(name, frozenset())
+    }
+
+
+def _unbind_commands(bindings: Bindings, connector: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """event.unbind of the offline handlers with `connector` (taken from the request's top
+    level, '' when absent: core Event::eventUnbind)."""
+    return {
+        f"un_{name}": ("event.unbind", {"event": name, "event_type": "offline"})
+        for name, connectors in bindings.offline.items()
+        if connector in connectors
+    }
+
+
+def _online_commands(
+    manifest: Any, public_url: str, bindings: Bindings, current: BatchResult
+) -> dict[str, tuple[str, dict[str, Any]]]:
     handler = public_url.rstrip("/") + manifest.event_handler_path
-    current = client.batch({"events": ("event.get", {}), "placements": ("placement.get", {})})
-    bound = {
-        (
-            str(b.get("event", "")).upper(),
-            str(b.get("handler", "")),
-            bool(int(b.get("offline") or 0)),
-        )
-        for b in current.results.get("events") or []
-        if isinstance(b, dict)
+    commands: dict[str, tuple[str, dict[str, Any]]] = {
+        f"on_{name}": ("event.bind", {"event": name, "handler": handler})
+        for name in manifest.events
+        if (name, handler) not in bindings.online
     }
     placements = {
         str(p.get("placement", "")).upper()
         for p in current.results.get("placements") or []
         if isinstance(p, dict)
     }
-    commands = _bind_commands(manifest, handler, public_url, bound, placements, services)
-    result = client.batch(commands) if commands else None
-    errors = {k: str(e) for k, e in (result.errors.items() if result else [])}
-    for key, error in errors.items():
-        log.warning("binding %s failed: %s", key, error)
-    return {"bound": len(commands) - len(errors), "already": len(bound), "errors": len(errors)}
-
-
-def _bind_commands(
-    manifest: Any,
-    handler: str,
-    public_url: str,
-    bound: set[tuple[str, str, bool]],
-    placements: set[str],
-    services: Services,
-) -> dict[str, tuple[str, dict[str, Any]]]:
-    commands: dict[str, tuple[str, dict[str, Any]]] = {}
-    for name in manifest.events:
-        if (name, handler, False) not in bound:
-            commands[f"on_{name}"] = ("event.bind", {"event": name, "handler": handler})
-    for name in manifest.offline_events:
-        if not any(b[0] == name and b[2] for b in bound):
-            commands[f"off_{name}"] = (
-                "event.bind",
-                {
-                    "event": name,
-                    "event_type": "offline",
-                    "auth_connector": services.settings.auth_connector,
-                },
-            )
     for placement in manifest.placements:
         if placement["placement"].upper() not in placements:
             commands[f"pl_{placement['placement']}"] = (
@@ -168,6 +238,41 @@ def _bind_commands(
     return commands
 
 
+def _run(
+    client: BitrixClient, commands: dict[str, tuple[str, dict[str, Any]]], connector: str
+) -> int:
+    if not commands:
+        return 0
+    result = client.batch(commands, connector=connector)
+    for key, error in result.errors.items():
+        log.warning("binding %s failed: %s", key, error)
+    return len(result.errors)
+
+
+def _remember_legacy(services: Services, member_id: str, connectors: set[str]) -> None:
+    """Records queued for a removed handler stay in the queue under its connector (the core
+    deletes handlers, not records: modules/rest/lib/event.php EventTable); the catch-up reads
+    them out before forgetting the connector."""
+    if not connectors:
+        return
+    known = set(legacy_connectors(services, member_id)) | connectors
+    services.db.set_value(member_id, LEGACY_CONNECTORS_KEY, json.dumps(sorted(known)))
+
+
+def legacy_connectors(services: Services, member_id: str) -> list[str]:
+    raw = services.db.get_value(member_id, LEGACY_CONNECTORS_KEY)
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [str(c) for c in value] if isinstance(value, list) else []
+
+
+def forget_legacy(services: Services, member_id: str, connector: str) -> None:
+    left = [c for c in legacy_connectors(services, member_id) if c != connector]
+    services.db.set_value(member_id, LEGACY_CONNECTORS_KEY, json.dumps(left))
+
+
 def uninstall(services: Services, event: Event) -> bool:
     """ONAPPUNINSTALL: verified by application_token alone (no usable tokens remain)."""
     portal = services.portals.get(event.member_id)
@@ -178,10 +283,53 @@ def uninstall(services: Services, event: Event) -> bool:
     return True
 
 
-def check_connection(client: BitrixClient) -> dict[str, Any]:
-    """`b24app check`: app.info and profile, in one request."""
-    answer = client.batch({"app": ("app.info", {}), "profile": ("profile", {})})
-    if answer.errors:
-        first = next(iter(answer.errors.values()))
-        raise BitrixError(first.code, first.description, method=first.method)
-    return {"app": answer.results.get("app"), "profile": answer.results.get("profile")}
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    """`b24app check`: the app, the acting user, the plan's features and the offline handlers."""
+
+    app: dict[str, Any]
+    profile: dict[str, Any]
+    features: PortalFeatures
+    offline: dict[str, frozenset[str]]  # event → connectors of its offline handlers
+    connector: str  # the connector the plan allows the app
+
+    def offline_problems(self) -> list[str]:
+        """Offline handlers that are missing or bound with another connector."""
+        wanted = load_manifest().offline_events
+        problems = [
+            f"{name}: no offline handler with connector '{self.connector}'"
+            for name in wanted
+            if self.connector not in self.offline.get(name, frozenset())
+        ]
+        problems += [
+            f"{name}: an offline handler with connector '{c}' (queue not read)"
+            for name, connectors in sorted(self.offline.items())
+            for c in sorted(connectors - {self.connector})
+        ]
+        return problems
+
+
+def check_connection(services: Services, portal: Portal) -> ConnectionReport:
+    """app.info, profile, feature.get and event.get, in one request."""
+    client = services.client_for(portal)
+    commands: dict[str, tuple[str, dict[str, Any]]] = {
+        "app": ("app.info", {}),
+        "profile": ("profile", {}),
+    }
+    if portal.mode == "app":
+        commands.update({"events": ("event.get", {}), **feature_commands()})
+    answer = client.batch(commands)
+    for key in ("app", "profile"):
+        if key in answer.errors:
+            raise answer.errors[key]
+    features = features_from(answer, services.clock(), {c: c for c in FEATURE_CODES})
+    if portal.mode == "app":
+        services.features.save(portal.member_id, features)
+    app, profile = answer.results.get("app"), answer.results.get("profile")
+    return ConnectionReport(
+        app=app if isinstance(app, dict) else {},
+        profile=profile if isinstance(profile, dict) else {},
+        features=features,
+        offline=_bindings(answer.results.get("events")).offline,
+        connector=services.connector_for(portal),
+    )

@@ -14,6 +14,7 @@ from b24app.calendar_source import build_calendar
 from b24app.clocks import ClockStore
 from b24app.config import Settings
 from b24app.effects import EffectApplier
+from b24app.features import AUTH_CONNECTOR, FeatureStore
 from b24app.gateway import PortalGateway
 from b24app.inbox import Inbox
 from b24app.portals import INSTALLED, OAuthServer, Portal, PortalStore, PortalTokens
@@ -56,6 +57,7 @@ class Services:
             self.db, max_attempts=settings.max_attempts, lease_seconds=settings.inbox_lease_seconds
         )
         self.portals = PortalStore(self.db)
+        self.features = FeatureStore(self.db)
         self.oauth = OAuthServer(settings.oauth_url, settings.client_id, settings.client_secret)
         self.stats = CallStats()
         self._transport: Transport | None = None
@@ -129,15 +131,24 @@ class Services:
                 gate=gate,
             )
         tokens = PortalTokens(self.portals, self.oauth, portal.member_id)
+        member_id = portal.member_id
         return BitrixClient(
             self.transport,
             portal.client_endpoint,
             tokens,
             retry=self.retry,
-            auth_connector=self.settings.auth_connector,
             stats=self.stats,
             gate=gate,
+            on_connector_refused=lambda: self.features.mark_missing(member_id, AUTH_CONNECTOR),
         )
+
+    def connector_for(self, portal: Portal) -> str:
+        """The auth_connector of the app's offline queue and of its writes on this portal: ''
+        in webhook mode (no offline events) and where the plan lacks rest_auth_connector."""
+        if portal.mode == "webhook" or self.settings.webhook_mode:
+            return ""
+        features = self.features.get(portal.member_id)
+        return self.settings.auth_connector if features.uses_connector else ""
 
     def _shared_gate(self, member_id: str) -> SharedRateGate | None:
         """On PostgreSQL (several instances) the portal's bucket is shared through the database;
@@ -153,7 +164,13 @@ class Services:
             return None
         if self._gateway_factory is not None:
             return self._gateway_factory(member_id)
-        return PortalGateway(self.client_for(portal), portal.user_id)
+        webhook = portal.mode == "webhook" or self.settings.webhook_mode
+        return PortalGateway(
+            self.client_for(portal),
+            portal.user_id,
+            connector=self.connector_for(portal),
+            notify_client_id=self.settings.auth_connector if webhook else "",
+        )
 
     def default_portal(self) -> Portal | None:
         installed = [p for p in self.portals.installed() if p.status == INSTALLED]
@@ -175,14 +192,12 @@ class Services:
         )
 
     def applier_for(self, member_id: str, gateway: PortalGateway | None) -> EffectApplier:
-        auth_connector = "" if self.settings.webhook_mode else self.settings.auth_connector
         return EffectApplier(
             self.task_store(member_id),
             gateway,
             ClockStore(self.db, member_id),
             self.config,
             self.calendar,
-            auth_connector=auth_connector,
         )
 
     def close(self) -> None:

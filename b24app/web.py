@@ -17,6 +17,7 @@ from b24app.api import task_view
 from b24app.events import APP_EVENTS, MalformedEventError, parse_event, safe_auth, tokens_match
 from b24app.extensions import web_registrars
 from b24app.metrics import render_metrics
+from b24app.portals import Portal
 from b24app.services import Services
 
 log = logging.getLogger(__name__)
@@ -167,16 +168,7 @@ def healthz() -> Any:
         database = "ok"
     except SQLAlchemyError as exc:
         inbox, database = {}, f"error: {type(exc).__name__}"
-    portals = [
-        {
-            "member_id": p.member_id,
-            "domain": p.domain,
-            "status": p.status,
-            "mode": p.mode,
-            "last_error": p.last_error,
-        }
-        for p in svc.portals.installed()
-    ]
+    portals = [_portal_health(svc, p) for p in svc.portals.installed()]
     ok = database == "ok" and all(p["status"] == "installed" for p in portals)
     body = {
         "status": "ok" if ok else "degraded",
@@ -194,6 +186,21 @@ def healthz() -> Any:
         "chat_access_errors": svc.chat_access_errors,
     }
     return jsonify(body), 200 if database == "ok" else 503
+
+
+def _portal_health(svc: Services, portal: Portal) -> dict[str, Any]:
+    health: dict[str, Any] = {
+        "member_id": portal.member_id,
+        "domain": portal.domain,
+        "status": portal.status,
+        "mode": portal.mode,
+        "last_error": portal.last_error,
+    }
+    if portal.mode == "app":
+        features = svc.features.get(portal.member_id)
+        health["plan_features"] = features.describe()
+        health["fallbacks"] = features.fallbacks()
+    return health
 
 
 @bp.get("/metrics")

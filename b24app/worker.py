@@ -13,6 +13,7 @@ from b24app.effects import RetryableWriteError
 from b24app.gateway import ChatAccessError
 from b24app.inbox import InboxItem
 from b24app.services import Services
+from handlers.effects import WatchTask
 from handlers.routing import HandlerEvent
 from rules.types import TaskId
 
@@ -91,12 +92,16 @@ class Worker:
             log.warning("event %s: write failed, will retry: %s", item.id, exc, extra=extra)
         except ChatAccessError as exc:
             self.services.chat_access_errors += 1
-            inbox.fail(item, f"cannot read the task chat: {exc}")
+            joined = self._join_task_chat(item)
+            parked = inbox.fail(item, f"cannot read the task chat: {exc}")
             log.error(
-                "event %s: the app's user cannot read the task chat (%s); add it to task chats or "
-                "use an account that is a member (README: chat-based task card)",
+                "event %s: the task chat cannot be read (%s)%s%s",
                 item.id,
                 exc,
+                "; the app's user joined the task as an auditor, retrying" if joined else "",
+                " (parked: `b24app events retry` once the app's user can read the task)"
+                if parked
+                else "",
                 extra=extra,
             )
         except AuthRevokedError as exc:
@@ -129,6 +134,24 @@ class Worker:
             inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
             if reason:
                 log.info("event %s ignored: %s", item.id, reason, extra=extra)
+
+    def _join_task_chat(self, item: InboxItem) -> bool:
+        """A tracked task whose chat is closed to the app's user: become its auditor (once per
+        task; the effect log remembers), so the retry can read the message."""
+        services = self.services
+        gateway = services.gateway_for(item.member_id)
+        if (
+            gateway is None
+            or services.task_store(item.member_id).get_task(TaskId(item.task_id)) is None
+        ):
+            return False
+        watch = WatchTask(key=f"watch:{item.task_id}", task_id=TaskId(item.task_id))
+        try:
+            report = services.applier_for(item.member_id, gateway).apply([watch])
+        except (BitrixError, RetryableWriteError) as exc:
+            log.warning("task %s: could not join as an auditor: %s", item.task_id, exc)
+            return False
+        return watch.key in report.written
 
     def _handle(self, item: InboxItem) -> str:
         """Run the handler and apply its effects; returns the reason when nothing was needed."""

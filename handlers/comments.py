@@ -27,6 +27,9 @@ def on_comment_added(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     """Read the comment (classic card) or chat message (new card) and act on who wrote it."""
     if ctx.store.is_own_comment_id(event.task_id, event.comment_id or event.message_id):
         return Outcome.ignore("the app's own comment")
+    record = ctx.store.get_task(event.task_id)
+    if record is None:  # checked before reading: other tasks' chats may be closed to the app
+        return Outcome.ignore("the app does not track this task")
     snapshot = ctx.portal.load_comment(event.task_id, event.comment_id, event.message_id)
     if snapshot is None:
         return Outcome.ignore("the comment cannot be read (deleted, or no access)")
@@ -36,9 +39,6 @@ def on_comment_added(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     role = ctx.role_of(comment.author_id, snapshot.users)
     if role is Role.SYSTEM:
         return Outcome.ignore("a portal service message, not a person's comment")
-    record = ctx.store.get_task(event.task_id)
-    if record is None:
-        return Outcome.ignore("the app does not track this task")
     if comment.comment_id in record.processed_comments:
         return Outcome.ignore("this comment was handled already")
     plan = Plan(record, trigger=f"comment {comment.comment_id} ({ctx.source})")

@@ -61,6 +61,15 @@ class CreateTask:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchTask:
+    """Make the app's user an auditor of the task (tasks.task.startwatch adds the caller), so
+    it can read the task chat: auditors are chat members and have read rights."""
+
+    key: str
+    task_id: TaskId
+
+
+@dataclass(frozen=True, slots=True)
 class SaveTask:
     """Store the task's regulation record (always applied, after the portal writes)."""
 
@@ -99,5 +108,5 @@ class StopClock:
     at: datetime
 
 
-PortalWrite = AddComment | UpdateTask | TaskAction | Notify | CreateTask
+PortalWrite = AddComment | UpdateTask | TaskAction | Notify | CreateTask | WatchTask
 Effect = PortalWrite | SaveTask | Audit | StartClock | StopClock

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from handlers import messages
 from handlers.context import HandlerContext, TaskSnapshot
-from handlers.effects import StartClock, StopClock
+from handlers.effects import StartClock, StopClock, WatchTask
 from handlers.estimates import apply_estimate
 from handlers.plan import Plan
 from handlers.records import TaskRecord, is_warranty_rework
@@ -43,6 +43,8 @@ def on_task_changed(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     if known is None and not _is_client_task(task, client, snapshot, ctx):
         return Outcome.ignore("not a client task: created by an employee outside client groups")
     plan = Plan(known or new_record(task, client), trigger=f"{event.name} {ctx.source}")
+    if known is None:
+        _ensure_chat_access(plan, task, ctx)
     reg = ctx.regulation_of(client)
     if plan.record.state in TEXT_STATES:
         check_text(plan, task, snapshot.users, ctx, reg, client)
@@ -65,6 +67,14 @@ def new_record(task: TaskFacts, client: ClientCompany | None) -> TaskRecord:
         created_at=task.created_at,
         chat_card=task.chat_id is not None,
     )
+
+
+def _ensure_chat_access(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
+    """A client task on the chat card: its comments are chat messages, readable by those with
+    read rights on the task; the app's user joins as an auditor (a chat member) in the same
+    write batch as its first comment, so no admin has to add it by hand."""
+    if task.chat_id and ctx.portal.app_user_id not in task.member_ids:
+        plan.add(WatchTask(key=f"watch:{task.task_id}", task_id=task.task_id))
 
 
 def _is_client_task(

@@ -55,6 +55,7 @@ class TaskFacts:
     deadline: datetime | None = None
     chat_id: int | None = None  # the new chat-based task card has one
     changed_at: datetime | None = None
+    member_ids: tuple[UserId, ...] = ()  # creator, responsible, accomplices, auditors
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,13 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from b24app.services import Services
+from scheduler.bindings import INTERVAL_SECONDS as BINDINGS_INTERVAL
+from scheduler.bindings import refresh_bindings
 from scheduler.catchup import catch_up
 from scheduler.package_usage import INTERVAL_SECONDS as PACKAGE_USAGE_INTERVAL
 from scheduler.package_usage import check_package_usage
@@ -66,6 +69,7 @@ def guarded(services: Services, leader: Leader, job: Job, name: str) -> Callable
 
 
 JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
+    ("refresh_bindings", refresh_bindings, lambda s: BINDINGS_INTERVAL),
     ("catch_up", catch_up, lambda s: s.settings.catchup_interval_seconds),
     ("keep_tokens_alive", keep_tokens_alive, lambda s: 24 * 3600),
     ("check_package_usage", check_package_usage, lambda s: PACKAGE_USAGE_INTERVAL),
@@ -75,11 +79,18 @@ JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
 ]
 
 
+# jobs that also run as soon as the scheduler starts (plans and bindings may have changed
+# while the app was down; the first catch-up follows them)
+RUN_AT_START = frozenset({"refresh_bindings"})
+
+
 def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
     """One BackgroundScheduler with every job as a leader-only interval tick."""
     scheduler = BackgroundScheduler(timezone=services.config.calendar.timezone)
     leader = Leader(services)
     for name, job, interval in JOBS:
+        # APScheduler: next_run_time=None would add the job paused, so it is passed only here
+        start = {"next_run_time": datetime.now(UTC)} if name in RUN_AT_START else {}
         scheduler.add_job(
             guarded(services, leader, job, name),
             "interval",
@@ -87,6 +98,7 @@ def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
             id=name,
             max_instances=1,
             coalesce=True,
+            **start,
         )
     # renew the lease between job runs, so leadership never lapses while a tick is pending
     scheduler.add_job(

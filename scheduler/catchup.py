@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from b24app import offline
+from b24app.bitrix import BitrixClient, LicenseRefusedError, PortalUnavailableError
 from b24app.events import dedup_key
-from b24app.gateway import clear_offline, fetch_offline
+from b24app.features import OFFLINE_EXTENDED
+from b24app.install import forget_legacy, legacy_connectors
 from b24app.portals import Portal
 from b24app.services import Services
 
@@ -15,6 +19,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_OVERLAP = timedelta(minutes=5)
 MAX_OFFLINE_ROUNDS = 20
+DOUBT_KEY = "offline_read_in_doubt"
 
 
 def catch_up(services: Services) -> int:
@@ -31,30 +36,113 @@ def catch_up(services: Services) -> int:
 
 
 def drain_offline_queue(services: Services, portal: Portal) -> int:
-    """event.offline.get(clear=0) → inbox (durably) → event.offline.clear(process_id).
+    """Read the app's offline queue into the inbox: first what is left under connectors the
+    app no longer binds (an older version's), then the queue of the current connector.
 
-    The process_id is saved before the rows are stored, so a crash in between re-fetches the
-    same reserved records next time instead of losing them.
+    With the plan feature rest_offline_extended the records are reserved (clear=0), stored,
+    then confirmed; without it they are taken (clear=1). A read whose answer may have been
+    lost leaves a mark, and the next run recovers: the reservations through
+    event.offline.list, the taken records through a sweep of the tasks changed since.
     """
     client = services.client_for(portal)
-    connector = services.settings.auth_connector
-    queued = 0
-    for _ in range(MAX_OFFLINE_ROUNDS):
-        pending = services.db.get_value(portal.member_id, "offline_process_id") or ""
-        batch = fetch_offline(client, connector, pending)
-        if batch.process_id:
-            services.db.set_value(portal.member_id, "offline_process_id", batch.process_id)
-        for record in batch.events:
-            queued += _store_offline(services, portal.member_id, record)
-        if batch.process_id and batch.events:
-            clear_offline(client, batch.process_id, connector)
-        services.db.set_value(portal.member_id, "offline_process_id", "")
-        if len(batch.events) < 50:
-            break
+    queued = _recover_doubt(services, portal, client)
+    for legacy in legacy_connectors(services, portal.member_id):
+        drained, empty = _drain(services, portal, client, legacy)
+        queued += drained
+        if empty:
+            forget_legacy(services, portal.member_id, legacy)
+    queued += _drain(services, portal, client, services.connector_for(portal))[0]
     if queued:
         log.info(
             "portal %s: %d missed events recovered from the offline queue", portal.member_id, queued
         )
+    return queued
+
+
+def _drain(
+    services: Services, portal: Portal, client: BitrixClient, connector: str
+) -> tuple[int, bool]:
+    """Events queued from one connector's queue, and whether the queue was read to its end."""
+    queued = 0
+    for _ in range(MAX_OFFLINE_ROUNDS):
+        records = _read_round(services, portal, client, connector)
+        if records is None:
+            return queued, False
+        queued += records[0]
+        if records[1] < offline.PAGE:
+            return queued, True
+    return queued, False
+
+
+def _read_round(
+    services: Services, portal: Portal, client: BitrixClient, connector: str
+) -> tuple[int, int] | None:
+    """One read of up to 50 records: (events queued, records read)."""
+    features = services.features.get(portal.member_id)
+    try:
+        if features.reserves_offline:
+            return _reserved_round(services, portal.member_id, client, connector)
+        batch = offline.take(client, connector)
+    except LicenseRefusedError:
+        # clear=0 below the plan that allows it (core Event::eventOfflineGet): take instead
+        services.features.mark_missing(portal.member_id, OFFLINE_EXTENDED)
+        return _read_round(services, portal, client, connector)
+    except PortalUnavailableError:
+        _note_doubt(services, portal.member_id, connector)
+        raise
+    return sum(_store_offline(services, portal.member_id, r) for r in batch.events), len(
+        batch.events
+    )
+
+
+def _reserved_round(
+    services: Services, member_id: str, client: BitrixClient, connector: str
+) -> tuple[int, int]:
+    """clear=0 → inbox (durably) → event.offline.clear(process_id). The process_id is saved
+    before the rows are stored, so a crash in between re-fetches the same reserved records."""
+    key = f"offline_process_id:{connector}"
+    pending = services.db.get_value(member_id, key) or ""
+    try:
+        batch = offline.reserve(client, connector, pending)
+    except PortalUnavailableError:
+        _note_doubt(services, member_id, connector)
+        raise
+    if batch.process_id:
+        services.db.set_value(member_id, key, batch.process_id)
+    queued = sum(_store_offline(services, member_id, r) for r in batch.events)
+    if batch.process_id and batch.events:
+        offline.confirm(client, batch.process_id, connector)
+    services.db.set_value(member_id, key, "")
+    return queued, len(batch.events)
+
+
+def _note_doubt(services: Services, member_id: str, connector: str) -> None:
+    """A read got no answer: the portal may have reserved or deleted records meanwhile."""
+    if not services.db.get_value(member_id, DOUBT_KEY):
+        services.db.set_value(
+            member_id, DOUBT_KEY, json.dumps({"since": services.now().isoformat(), "c": connector})
+        )
+    log.warning("portal %s: an offline queue read got no answer; recovering next run", member_id)
+
+
+def _recover_doubt(services: Services, portal: Portal, client: BitrixClient) -> int:
+    raw = services.db.get_value(portal.member_id, DOUBT_KEY)
+    if not raw:
+        return 0
+    doubt = json.loads(raw)
+    connector = str(doubt.get("c") or "")
+    queued = 0
+    if services.features.get(portal.member_id).reserves_offline:
+        for process_id in offline.reserved_process_ids(client, connector):
+            batch = offline.reserve(client, connector, process_id)
+            queued += sum(_store_offline(services, portal.member_id, r) for r in batch.events)
+            offline.confirm(client, process_id, connector)
+    else:
+        since = datetime.fromisoformat(str(doubt["since"]))
+        queued += _sweep(services, portal, since)
+    services.db.set_value(portal.member_id, DOUBT_KEY, "")
+    if queued:
+        log.info("portal %s: %d events recovered after a lost queue read", portal.member_id, queued)
     return queued
 
 
@@ -65,8 +153,10 @@ def _store_offline(services: Services, member_id: str, record: dict[str, Any]) -
     after = _fields(data, "FIELDS_AFTER")
     before = _fields(data, "FIELDS_BEFORE")
     is_comment = "COMMENT" in name
-    raw_task = (after.get("TASK_ID") if is_comment else after.get("ID")) or before.get("ID") or 0
-    task_id = _int(raw_task)
+    # a comment event's ID is the comment's (0 on the chat card); its task is TASK_ID (docs:
+    # api-reference/tasks/comment-item/events-comment/on-task-comment-add.md)
+    id_key = "TASK_ID" if is_comment else "ID"
+    task_id = _int(after.get(id_key)) or _int(before.get(id_key))
     if not name or not task_id:
         log.warning("offline event %s without a task id skipped", record.get("ID"))
         return 0
@@ -84,16 +174,21 @@ def _store_offline(services: Services, member_id: str, record: dict[str, Any]) -
 
 def sweep_changed_tasks(services: Services, portal: Portal) -> int:
     """Webhook mode has no offline queue: re-read tasks changed since the last sweep."""
-    gateway = services.gateway_for(portal.member_id)
-    if gateway is None:
-        return 0
     now = services.now()
     last = services.db.get_value(portal.member_id, "sweep_since")
     since = datetime.fromisoformat(last) if last else now - timedelta(hours=1)
+    queued = _sweep(services, portal, since)
+    services.db.set_value(portal.member_id, "sweep_since", now.isoformat())
+    return queued
+
+
+def _sweep(services: Services, portal: Portal, since: datetime) -> int:
+    gateway = services.gateway_for(portal.member_id)
+    if gateway is None:
+        return 0
     queued = 0
     for task_id, _changed in gateway.changed_task_ids(since - SWEEP_OVERLAP):
         queued += services.inbox.queue_task_update(portal.member_id, task_id, source="sweep")
-    services.db.set_value(portal.member_id, "sweep_since", now.isoformat())
     return queued
 
 

@@ -95,7 +95,7 @@ class FakeBitrix:
         return tuple(self.time.get(task_id, []))
 
     # -- writes (what the effect applier calls) --------------------------------------------
-    def write(self, writes: Sequence[PortalWrite], auth_connector: str) -> dict[str, Any]:
+    def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         self.reads += 1
         result: dict[str, Any] = {}
         for w in writes:

@@ -150,11 +150,11 @@ class FlakyPortal(FakeBitrix):
 
     failures: int = 1
 
-    def write(self, writes: Sequence[PortalWrite], auth_connector: str) -> dict[str, Any]:
+    def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         if self.failures:
             self.failures -= 1
             return {w.key: RateLimitedError("QUERY_LIMIT_EXCEEDED") for w in writes}
-        return super().write(writes, auth_connector)
+        return super().write(writes)
 
 
 def test_failed_send_is_claimed_again_next_tick(
