@@ -356,13 +356,15 @@ class BitrixClient:
         """Up to 50 commands in one HTTP request; later commands may use `$result[key]…`.
 
         `connector` goes at the top level of the batch request: every command runs with it
-        (core: CRestProvider::methodsBatch gives commands the outer request's auth data)."""
+        (core: CRestProvider::methodsBatch gives commands the outer request's auth data and
+        ignores a command's own). Each command carries a copy too, for portals that read the
+        documented method parameter; the core overwrites it with the outer value."""
         if not commands:
             return BatchResult({}, {}, {}, {})
         if len(commands) > 50:
             raise ValueError("a batch holds at most 50 commands")
         cmd = {
-            key: f"{method}?{http_build_query(_stringify(params))}"
+            key: f"{method}?{http_build_query(_stringify(_with_connector(params, connector)))}"
             for key, (method, params) in commands.items()
         }
         self.stats.batch_commands += len(cmd)

@@ -152,7 +152,7 @@ def _bind_once(
         features_from(current, services.clock(), {code: code for code in FEATURE_CODES}),
     )
     connector = services.connector_for(portal)
-    bindings = _bindings(current.results.get("events"))
+    bindings = _bindings(current.results.get("events"), connector)
     offline = _offline_commands(manifest.offline_events, bindings, connector)
     plain = _online_commands(manifest, public_url, bindings, current) if online else {}
     stale = {c for cs in bindings.offline.values() for c in cs if c != connector}
@@ -174,7 +174,7 @@ def _bind_once(
     return {"bound": bound - errors, "already": len(bindings.online), "errors": errors}
 
 
-def _bindings(rows: Any) -> Bindings:
+def _bindings(rows: Any, connector_asked: str = "") -> Bindings:
     online: set[tuple[str, str]] = set()
     offline: dict[str, set[str]] = {}
     for row in rows or []:
@@ -182,7 +182,10 @@ def _bindings(rows: Any) -> Bindings:
             continue
         event = str(row.get("event", "")).upper()
         if int(row.get("offline") or 0):
-            offline.setdefault(event, set()).add(str(row.get("connector_id") or ""))
+            # a portal that does not say the connector (the docs show no offline row) is taken
+            # to have the one asked for: nothing is re-bound or removed on a guess
+            connector = row.get("connector_id", connector_asked)
+            offline.setdefault(event, set()).add(str(connector or ""))
         else:
             online.add((event, str(row.get("handler", ""))))
     return Bindings(frozenset(online), {e: frozenset(c) for e, c in offline.items()})
@@ -326,10 +329,11 @@ def check_connection(services: Services, portal: Portal) -> ConnectionReport:
     if portal.mode == "app":
         services.features.save(portal.member_id, features)
     app, profile = answer.results.get("app"), answer.results.get("profile")
+    connector = services.connector_for(portal)
     return ConnectionReport(
         app=app if isinstance(app, dict) else {},
         profile=profile if isinstance(profile, dict) else {},
         features=features,
-        offline=_bindings(answer.results.get("events")).offline,
-        connector=services.connector_for(portal),
+        offline=_bindings(answer.results.get("events"), connector).offline,
+        connector=connector,
     )

@@ -79,9 +79,9 @@ JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
 ]
 
 
-# jobs that also run as soon as the scheduler starts (plans and bindings may have changed
-# while the app was down; the first catch-up follows them)
-RUN_AT_START = frozenset({"refresh_bindings"})
+# jobs that also run as soon as the scheduler starts: plans and bindings may have changed
+# while the app was down, and what was missed meanwhile waits in the offline queue
+RUN_AT_START = frozenset({"refresh_bindings", "catch_up"})
 
 
 def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
