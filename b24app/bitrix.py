@@ -78,6 +78,15 @@ class LicenseRefusedError(BitrixError):
     """403 WRONG_LICENSE: the portal's plan lacks a feature the request used (core:
     modules/rest/lib/licenseexception.php); e.g. `auth_connector` below the Professional plan."""
 
+    @property
+    def feature(self) -> str:
+        """The plan feature refused, read from the core's message ('' when not recognised)."""
+        if "auth_connector" in self.description:
+            return "rest_auth_connector"
+        if "offline" in self.description:
+            return "rest_offline_extended"
+        return ""
+
 
 class AccessDeniedError(BitrixError):
     """The app's user may not do this (ACCESS_DENIED, ACCESS_ERROR, insufficient_scope, …)."""
@@ -338,7 +347,8 @@ class BitrixClient:
     def call(
         self, method: str, params: Mapping[str, Any] | None = None, *, connector: str = ""
     ) -> Any:
-        """One method call; returns its `result`. `connector`: the top-level auth_connector."""
+        """One method call; returns its `result`. `connector`: the top-level auth_connector
+        (a plan that refuses it raises LicenseRefusedError)."""
         answer = self._request(method, _with_connector(params, connector), [method])
         return answer.get("result")
 
@@ -352,25 +362,33 @@ class BitrixClient:
         *,
         halt: bool = False,
         connector: str = "",
+        send_without_connector: bool = False,
     ) -> BatchResult:
         """Up to 50 commands in one HTTP request; later commands may use `$result[key]…`.
 
         `connector` goes at the top level of the batch request: every command runs with it
         (core: CRestProvider::methodsBatch gives commands the outer request's auth data and
         ignores a command's own). Each command carries a copy too, for portals that read the
-        documented method parameter; the core overwrites it with the outer value."""
+        documented method parameter; the core overwrites it with the outer value. A plan that
+        refuses the connector raises LicenseRefusedError, unless `send_without_connector`
+        (writes, which must reach the portal anyway): then the batch goes again without it."""
         if not commands:
             return BatchResult({}, {}, {}, {})
         if len(commands) > 50:
             raise ValueError("a batch holds at most 50 commands")
-        cmd = {
-            key: f"{method}?{http_build_query(_stringify(_with_connector(params, connector)))}"
-            for key, (method, params) in commands.items()
-        }
-        self.stats.batch_commands += len(cmd)
+        self.stats.batch_commands += len(commands)
         methods = {key: method for key, (method, _) in commands.items()}
-        params = _with_connector({"halt": 1 if halt else 0, "cmd": cmd}, connector)
-        answer = self._request("batch", params, list(methods.values()))
+        try:
+            answer = self._request(
+                "batch", _batch_params(commands, halt, connector), [*methods.values()]
+            )
+        except LicenseRefusedError as exc:
+            if not (connector and send_without_connector and exc.feature == "rest_auth_connector"):
+                raise
+            log.warning("the portal's plan refuses auth_connector; the batch goes without it")
+            if self.on_connector_refused is not None:
+                self.on_connector_refused()
+            answer = self._request("batch", _batch_params(commands, halt, ""), [*methods.values()])
         body = answer.get("result") or {}
         for key, block in _as_mapping(body.get("result_time")).items():
             if key in methods:
@@ -423,9 +441,6 @@ class BitrixClient:
                 # with the inbox's backoff rather than parked for AUTH_RETRY_SECONDS.
                 self.stats.errors += 1
                 raise BitrixError(code, description, method=method)
-            if code == WRONG_LICENSE and "auth_connector" in params:
-                params = self._without_connector(params, method, description)
-                continue
             if code == OPERATING_LIMIT:
                 self.stats.rate_limited += 1
                 self.windows.block(method)
@@ -461,20 +476,6 @@ class BitrixClient:
         self.stats.rate_limit_wait_seconds += wait
         self.retry.sleep(wait)
 
-    def _without_connector(
-        self, params: dict[str, Any], method: str, description: str
-    ) -> dict[str, Any]:
-        """WRONG_LICENSE for `auth_connector` (plans below Professional: core
-        CRestServer::checkAuth): the write still has to reach the portal, so it goes again
-        without the connector, and the portal's features are corrected for the next ones."""
-        if "auth_connector" not in description:
-            self.stats.errors += 1
-            raise LicenseRefusedError(WRONG_LICENSE, description, method=method)
-        log.warning("the portal's plan refuses auth_connector; %s is sent without it", method)
-        if self.on_connector_refused is not None:
-            self.on_connector_refused()
-        return {k: v for k, v in params.items() if k != "auth_connector"}
-
     def _retry_wait(self, code: str, attempt: int) -> float:
         if code == "QUERY_LIMIT_EXCEEDED":
             self.stats.rate_limited += 1
@@ -496,6 +497,16 @@ class BitrixClient:
             raise PortalUnavailableError(
                 "PORTAL_UNAVAILABLE", str(exc)[:300], method=method
             ) from exc
+
+
+def _batch_params(
+    commands: Mapping[str, tuple[str, Mapping[str, Any]]], halt: bool, connector: str
+) -> dict[str, Any]:
+    cmd = {
+        key: f"{method}?{http_build_query(_stringify(_with_connector(params, connector)))}"
+        for key, (method, params) in commands.items()
+    }
+    return _with_connector({"halt": 1 if halt else 0, "cmd": cmd}, connector)
 
 
 def _with_connector(params: Mapping[str, Any] | None, connector: str) -> dict[str, Any]:

@@ -344,7 +344,9 @@ class PortalGateway:
         keys = list(commands)
         for start in range(0, len(keys), 50):
             chunk = {k: commands[k] for k in keys[start : start + 50]}
-            batch: BatchResult = self.client.batch(chunk, connector=self.connector)
+            batch: BatchResult = self.client.batch(
+                chunk, connector=self.connector, send_without_connector=True
+            )
             for key in chunk:
                 outcome[key] = batch.errors.get(key, batch.results.get(key))
         return outcome

@@ -8,9 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from b24app.bitrix import BatchResult, BitrixClient
+from b24app.bitrix import BatchResult, LicenseRefusedError
 from b24app.events import Event, tokens_match
-from b24app.features import FEATURE_CODES, PortalFeatures, feature_commands, features_from
+from b24app.features import (
+    AUTH_CONNECTOR,
+    FEATURE_CODES,
+    PortalFeatures,
+    feature_commands,
+    features_from,
+)
 from b24app.manifest import load_manifest
 from b24app.portals import OAuthError, Portal, TokenPair
 from b24app.services import Services
@@ -159,17 +165,22 @@ def _bind_once(
     errors = 0
     if connector:
         # bound before the old handlers go, so no change falls between the two
-        errors += _run(client, offline, connector)
+        errors += _run(services, portal, offline, connector)
     else:
         plain.update(offline)
     if "" in stale:
         plain.update(_unbind_commands(bindings, ""))
-    errors += _run(client, plain, "")
+    errors += _run(services, portal, plain, "")
     if services.connector_for(portal) != connector:
         return {"bound": 0, "already": 0, "errors": errors}  # refused: planned again
+    removed = stale & {""}
     for old in sorted(stale - {""}):
-        errors += _run(client, _unbind_commands(bindings, old), old)
-    _remember_legacy(services, portal.member_id, stale)
+        if not connector:  # the plan refuses connectors: those handlers stay until an update
+            log.warning("offline handlers with connector %r cannot be removed on this plan", old)
+            continue
+        errors += _run(services, portal, _unbind_commands(bindings, old), old)
+        removed.add(old)
+    _remember_legacy(services, portal.member_id, removed)
     bound = len(offline) + sum(1 for k in plain if not k.startswith("un_"))
     return {"bound": bound - errors, "already": len(bindings.online), "errors": errors}
 
@@ -242,11 +253,20 @@ def _online_commands(
 
 
 def _run(
-    client: BitrixClient, commands: dict[str, tuple[str, dict[str, Any]]], connector: str
+    services: Services,
+    portal: Portal,
+    commands: dict[str, tuple[str, dict[str, Any]]],
+    connector: str,
 ) -> int:
+    """One batch of binds/unbinds; returns how many failed. A plan that refuses the connector
+    is remembered (the caller plans again without it)."""
     if not commands:
         return 0
-    result = client.batch(commands, connector=connector)
+    try:
+        result = services.client_for(portal).batch(commands, connector=connector)
+    except LicenseRefusedError as exc:
+        services.features.mark_missing(portal.member_id, exc.feature or AUTH_CONNECTOR)
+        return len(commands)
     for key, error in result.errors.items():
         log.warning("binding %s failed: %s", key, error)
     return len(result.errors)

@@ -47,6 +47,8 @@ def drain_offline_queue(services: Services, portal: Portal) -> int:
     client = services.client_for(portal)
     queued = _recover_doubt(services, portal, client)
     for legacy in legacy_connectors(services, portal.member_id):
+        if legacy and not services.features.get(portal.member_id).uses_connector:
+            continue  # readable only with that connector, which the plan now refuses
         drained, empty = _drain(services, portal, client, legacy)
         queued += drained
         if empty:
@@ -83,10 +85,13 @@ def _read_round(
         if features.reserves_offline:
             return _reserved_round(services, portal.member_id, client, connector)
         batch = offline.take(client, connector)
-    except LicenseRefusedError:
-        # clear=0 below the plan that allows it (core Event::eventOfflineGet): take instead
-        services.features.mark_missing(portal.member_id, OFFLINE_EXTENDED)
-        return _read_round(services, portal, client, connector)
+    except LicenseRefusedError as exc:
+        # clear=0 or a connector the plan does not allow (core Event::eventOfflineGet,
+        # CRestServer::checkAuth): remembered, and the next read uses the fallback
+        services.features.mark_missing(portal.member_id, exc.feature or OFFLINE_EXTENDED)
+        if exc.feature == OFFLINE_EXTENDED:
+            return _read_round(services, portal, client, connector)
+        return None
     except PortalUnavailableError:
         _note_doubt(services, portal.member_id, connector)
         raise
