@@ -68,7 +68,8 @@ class Task:
     auditors: list[int] = field(default_factory=list)
     chat_id: int | None = None
     task_control: bool = True
-    allow_time_tracking: bool = True
+    # docs: api-reference/tasks/tasks-task-get-fields.md — ALLOW_TIME_TRACKING "default": "N"
+    allow_time_tracking: bool = False
     mark: str | None = None
 
 

@@ -102,6 +102,7 @@ class UiActions:
         time_estimate: int = 0,
         accomplices: Iterable[int] = (),
         auditors: Iterable[int] = (),
+        allow_time_tracking: bool = False,
     ) -> int:
         fields: dict[str, Any] = {
             "TITLE": title,
@@ -116,6 +117,7 @@ class UiActions:
             "TIME_ESTIMATE": time_estimate,
             "ACCOMPLICES": list(accomplices),
             "AUDITORS": list(auditors),
+            "ALLOW_TIME_TRACKING": "Y" if allow_time_tracking else "N",
         }
         if created_date is not None:
             fields["CREATED_DATE"] = _ts(created_date)
