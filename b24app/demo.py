@@ -40,6 +40,7 @@ class Demo:
     seen_audit: int = 0
     users: dict[str, int] = field(default_factory=dict)
     group: int = 0
+    chat: int = 0  # a plain group chat: its messages share the portal-wide message ids
 
     @property
     def portal(self) -> Any:
@@ -121,6 +122,9 @@ def seed(demo: Demo) -> None:
     demo.users["oleg"] = portal.add_user("Олег", "Кузнецов", extranet=True)
     demo.group = portal.add_group(
         CLIENT_NAME, [1, demo.users["ivan"], demo.users["anna"], demo.users["oleg"]]
+    )
+    demo.chat = portal.add_chat(
+        demo.users["ivan"], f"{CLIENT_NAME}: общий чат", [demo.users["anna"], demo.users["oleg"]]
     )
 
 
@@ -234,7 +238,18 @@ def play_month(demo: Demo) -> None:
             chat_card=True,
         ),
     )
+    demo.step(
+        "Meanwhile people talk in another chat (it takes message ids too)",
+        lambda: (
+            portal.post_message(anna, demo.chat, "Письма не уходят, посмотрите, пожалуйста"),
+            portal.post_message(ivan, demo.chat, "Смотрю, отпишусь в задаче"),
+        ),
+    )
     demo.step("Integrator estimates 4 hours", lambda: portal.add_comment(ivan, t3, "Оценка: 4 ч"))
+    demo.step(
+        "More talk in the other chat",
+        lambda: portal.post_message(anna, demo.chat, "Спасибо, ждём оценку в задаче"),
+    )
     demo.step("Client approves", lambda: portal.add_comment(anna, t3, "Согласовано, спасибо"))
     demo.later(hours=4)
     demo.step(

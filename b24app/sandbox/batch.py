@@ -85,14 +85,16 @@ def run_batch(rest: Rest, ctx: CallContext, params: Any) -> tuple[dict[str, Any]
     }
     start, began = rest.core.now(), time.perf_counter()
     methods: list[str] = []
-    outer_connector = ctx.connector
     for key, command in commands.items():
         name, _, query = command.partition("?")
         name = name.strip().lower()
         methods.append(name)
         pairs = _substitute(parse_qsl(query, keep_blank_values=True), sections)
+        # Sub-commands run with the OUTER request's auth data, connector included; a
+        # sub-command's own `auth_connector` stays an ordinary, unused parameter.
+        # core: classes/general/rest_provider.php (CRestProvider::methodsBatch: setAuthData of
+        # the outer server), classes/general/rest.php (CRestServerBatchItem::checkAuth).
         sub_params = parse_pairs(pairs)
-        ctx.connector = outer_connector
         try:
             body = _run_sub(rest, ctx, name, sub_params)
         except RestError as err:

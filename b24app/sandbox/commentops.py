@@ -6,7 +6,7 @@ from typing import Any
 
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.errors import RestError, core
-from b24app.sandbox.events import comment_data, task_data
+from b24app.sandbox.events import Connector, comment_data, task_data
 from b24app.sandbox.model import Comment, Elapsed, Message, Task
 
 
@@ -21,16 +21,22 @@ def post_message(
     author_id: int,
     text: str,
     *,
-    connector: str = "",
+    connector: Connector = None,
     event_actor: int | None = None,
     date: float | None = None,
 ) -> Message:
-    """A chat message; in a task chat it fires ONTASKCOMMENTADD with ID=0 + MESSAGE_ID (§3.3)."""
+    """A chat message; in a task chat it fires ONTASKCOMMENTADD with ID=0 + MESSAGE_ID (§3.3).
+
+    The id comes from the ONE portal-wide counter of b_im_message, shared by every chat and by
+    notifications (core: im install.sql `b_im_message.ID auto_increment`; chat.md §2), so a
+    chat's ids have gaps and id-1 is usually another chat's message."""
     chat = c.state.chats[chat_id]
     message = Message(c.state.next_id("messages"), chat_id, author_id, date or c.now(), text)
     if author_id == 0:
         message.params = {"NOTIFY": "N", "IS_SYSTEM": "Y"}
     c.state.messages[message.id] = message
+    if not chat.task_id:
+        return message
     data = comment_data("ONTASKCOMMENTADD", chat.task_id, 0, message.id)
     actor = event_actor if event_actor is not None else author_id
     c.bus.emit(
@@ -48,9 +54,11 @@ def add_comment(
     author_id: int | None = None,
     post_date: float | None = None,
     files: list[str] | None = None,
-    connector: str = "",
+    connector: Connector = None,
 ) -> int:
-    """§5 task.commentitem.add; a chat-card task gets a chat message (its id is returned)."""
+    """§5 task.commentitem.add; on a chat-card task the comment is a chat message and its id is
+    returned (core, tasks ≥ 25.700: tasks/classes/general/commentitem.php addCommentInChat →
+    SendResultAdapter sets the result id to the im message id; chat.md §5)."""
     if not text.strip():
         raise core("Comment text is empty")
     author = author_id or actor
@@ -64,7 +72,9 @@ def add_comment(
     return comment.id
 
 
-def _emit_comment(c: PortalCore, event: str, comment: Comment, actor: int, connector: str) -> None:
+def _emit_comment(
+    c: PortalCore, event: str, comment: Comment, actor: int, connector: Connector
+) -> None:
     data = comment_data(event, comment.task_id, comment.id)
     c.bus.emit(event, data, actor, connector=connector, key=f"comment:{comment.id}")
 
@@ -82,7 +92,7 @@ def find_comment(c: PortalCore, task: Task, item_id: Any) -> Comment:
 
 
 def update_comment(
-    c: PortalCore, actor: int, comment: Comment, text: str, *, connector: str = ""
+    c: PortalCore, actor: int, comment: Comment, text: str, *, connector: Connector = None
 ) -> None:
     if not c.is_admin(actor) and actor != comment.author_id:
         raise RestError(403, "ACCESS_DENIED", "Access denied")
@@ -90,7 +100,9 @@ def update_comment(
     _emit_comment(c, "ONTASKCOMMENTUPDATE", comment, actor, connector)
 
 
-def delete_comment(c: PortalCore, actor: int, comment: Comment, *, connector: str = "") -> None:
+def delete_comment(
+    c: PortalCore, actor: int, comment: Comment, *, connector: Connector = None
+) -> None:
     if not c.is_admin(actor) and actor != comment.author_id:
         raise RestError(403, "ACCESS_DENIED", "Access denied")
     del c.state.comments[comment.id]
@@ -106,7 +118,7 @@ def add_elapsed(
     *,
     user_id: int | None = None,
     created_date: float | None = None,
-    connector: str = "",
+    connector: Connector = None,
 ) -> Elapsed:
     """§6: a time entry; no event of its own, but it changes timeSpentInLogs."""
     if seconds <= 0:
@@ -127,7 +139,7 @@ def add_elapsed(
     return item
 
 
-def time_changed(c: PortalCore, actor: int, task: Task, connector: str) -> None:
+def time_changed(c: PortalCore, actor: int, task: Task, connector: Connector) -> None:
     if c.options.time_entry_fires_update:
         c.bus.emit(
             "ONTASKUPDATE",

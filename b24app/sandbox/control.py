@@ -44,6 +44,13 @@ ACTIONS = {
     "charge_operating",
     "set_unreachable",
     "set_slow",
+    "set_feature",
+    "set_app_scopes",
+    "add_chat",
+    "post_message",
+    "add_chat_member",
+    "start_watch",
+    "stop_watch",
 }
 RENAMED = {"install": "install_app", "uninstall": "uninstall_app"}
 
@@ -103,6 +110,8 @@ def _get(portal: SandboxPortal, action: str, query: str) -> Any:
             "client_id": portal.client_id,
             "client_secret": portal.client_secret,
             "webhook_url": portal.webhook_url(1),
+            "features": portal.features,
+            "app_scopes": list(portal.core.state.app_scopes),
         }
     raise KeyError(action)
 
@@ -115,7 +124,7 @@ def _post(portal: SandboxPortal, action: str, body: dict[str, Any]) -> Any:
     if action == "issue_token":
         return asdict(portal.issue_token(int(body.get("user_id", 1))))
     if action == "webhook_url":
-        return portal.webhook_url(int(body.get("user_id", 1)))
+        return portal.webhook_url(int(body.get("user_id", 1)), body.get("scopes"))
     name = RENAMED.get(action, action)
     if name not in ACTIONS and name not in RENAMED.values():
         raise KeyError(action)

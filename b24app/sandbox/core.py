@@ -9,7 +9,7 @@ from pathlib import Path
 from b24app.sandbox.clock import Clock
 from b24app.sandbox.delivery import Deliverer
 from b24app.sandbox.events import EventBus
-from b24app.sandbox.model import Group, Task, User
+from b24app.sandbox.model import Chat, Group, Task, User
 from b24app.sandbox.oauth import Tokens
 from b24app.sandbox.ratelimit import OperatingMeter
 from b24app.sandbox.state import PortalState
@@ -17,7 +17,9 @@ from b24app.sandbox.state import PortalState
 
 @dataclass
 class Options:
-    add_app_to_chats: bool = True
+    # Simplification, off by default: put the installing user into every task chat. Bitrix does
+    # not do this (task chat members are the task's members); kept only for old tests.
+    add_app_to_chats: bool = False
     # §3.3/§6: whether a time entry fires ONTASKUPDATE is unconfirmed; default: no event.
     time_entry_fires_update: bool = False
 
@@ -62,10 +64,26 @@ class PortalCore:
         return {task.created_by, task.responsible_id, *task.accomplices, *task.auditors}
 
     def can_view(self, user_id: int, task: Task) -> bool:
+        """Task read rights. core (tasks module, avshatalov48/bitrix24-core-corp):
+        modules/tasks/lib/access/rule/taskreadrule.php (TaskReadRule::execute) — an admin
+        (modules/main/lib/access/user/usermodel.php UserModel::isAdmin: member of group 1, as
+        portal administrators are), a task member, or a group member with the group's
+        `view_all` tasks permission (on for members by default). Department/subordinate rights
+        are not modelled."""
         if self.is_admin(user_id) or user_id in self.participants(task):
             return True
         group = self.state.groups.get(task.group_id)
         return bool(group and user_id in group.members)
+
+    def can_read_chat(self, user_id: int, chat: Chat) -> bool:
+        """A task chat (TASKS_TASK) is readable by whoever can READ THE TASK, member or not
+        (core: im/lib/V2/Chat/ExternalChat.php checkAccessInternal → the tasks handler
+        Integration/Im/Chat::onFilterUsersByAccess → filterUsersWithAccess; chat.md §3.4);
+        any other chat by its members."""
+        if chat.task_id:
+            task = self.state.tasks.get(chat.task_id)
+            return task is not None and self.can_view(user_id, task)
+        return user_id in chat.members
 
     def can_edit(self, user_id: int, task: Task) -> bool:
         return self.is_admin(user_id) or user_id in (task.created_by, task.responsible_id)

@@ -33,7 +33,29 @@ KNOWN_EVENTS = frozenset(
         "ONIMCONNECTORMESSAGEADD",
     }
 )
-SCOPES = ("task", "user", "im", "placement", "department", "sonet_group")
+# The request origin a change carries to the offline queue: None = not the application (the UI,
+# a webhook, an agent); otherwise the app request's `auth_connector` as sent ('' when absent).
+Connector = object
+
+
+def connector_id(connector: Connector) -> str:
+    """The CONNECTOR_ID string the core stores/filters by for a request's auth_connector."""
+    if connector is None or connector is False:
+        return ""
+    if connector is True:
+        return "1"
+    return str(connector)
+
+
+def suppressed(request_connector: Connector, binding_connector: str) -> bool:
+    """core: modules/rest/lib/event/provideroffline.php (ProviderOffline::finalize) — a change is
+    NOT queued for an offline binding when the request came from the same application
+    (client_id) AND its auth_connector `===` the binding's CONNECTOR_ID; a request without
+    auth_connector counts as '' (getServerAuthData), so empty equals empty. The comparison is
+    strict: a non-string connector (a JSON number) never equals the stored string."""
+    if request_connector is None:  # the UI, a webhook, an agent: client_id differs
+        return False
+    return isinstance(request_connector, str) and request_connector == binding_connector
 
 
 @dataclass
@@ -132,7 +154,7 @@ class EventBus:
 
     def static_auth(self) -> dict[str, Any]:
         return {
-            "scope": " ".join(SCOPES),
+            "scope": " ".join(self.state.app_scopes),
             "domain": self.endpoints.domain,
             "server_endpoint": self.endpoints.server_endpoint,
             "status": "L",
@@ -141,7 +163,13 @@ class EventBus:
         }
 
     def emit(
-        self, event: str, data: dict[str, Any], actor: int | None, *, connector: str, key: str
+        self,
+        event: str,
+        data: dict[str, Any],
+        actor: int | None,
+        *,
+        connector: Connector,
+        key: str,
     ) -> None:
         """Fan one portal change out to every online and offline binding of `event`."""
         if not self.live():
@@ -172,11 +200,12 @@ class EventBus:
         event: str,
         data: dict[str, Any],
         actor: int | None,
-        connector: str,
+        connector: Connector,
         key: str,
     ) -> bool:
-        """§3.6: coalesce per object; a write tagged with the binding's connector is skipped."""
-        if binding_connector and binding_connector == connector:
+        """§3.6: coalesce per object (core: EventOfflineTable::callEvent merges on MESSAGE_ID,
+        APP_ID, CONNECTOR_ID, PROCESS_ID ''); the suppression rule is `suppressed()`."""
+        if suppressed(connector, binding_connector):
             return False
         message_id = hashlib.md5(f"{event}|{key}".encode(), usedforsecurity=False).hexdigest()
         now = self.clock.now()

@@ -117,7 +117,13 @@ class Handler(BaseHTTPRequestHandler):
         token = params.get("auth") if isinstance(params, dict) else None
         if not token:
             token = dict(parse_qsl(query)).get("auth")
-        return Caller("oauth", token=str(token) if token else None), plain.group(1)
+        caller = Caller("oauth", token=str(token) if token else None)
+        # Only the request's top level is looked at (Rest.call strips it from the parameters).
+        if isinstance(params, dict):
+            caller.connector = params.get("auth_connector")
+        else:
+            caller.connector = dict(parse_qsl(query, keep_blank_values=True)).get("auth_connector")
+        return caller, plain.group(1)
 
     def _oauth(self, body: bytes, query: str) -> None:
         portal = self.server.portal

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.delivery import post_form
-from b24app.sandbox.events import SCOPES
 from b24app.sandbox.model import Install
 
 
@@ -60,7 +59,7 @@ class InstallActions:
             "member_id": self.core.state.member_id,
             "status": "L",
             "APPLICATION_TOKEN": self.core.state.install.application_token,
-            "APPLICATION_SCOPE": ",".join(SCOPES),
+            "APPLICATION_SCOPE": ",".join(self.core.state.app_scopes),
             "PLACEMENT": placement,
             "PLACEMENT_OPTIONS": json.dumps(options, separators=(",", ":")),
         }

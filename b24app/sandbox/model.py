@@ -68,7 +68,8 @@ class Task:
     auditors: list[int] = field(default_factory=list)
     chat_id: int | None = None
     task_control: bool = True
-    allow_time_tracking: bool = True
+    # docs: api-reference/tasks/tasks-task-get-fields.md — ALLOW_TIME_TRACKING "default": "N"
+    allow_time_tracking: bool = False
     mark: str | None = None
 
 
@@ -86,9 +87,20 @@ class Comment:
 
 @dataclass
 class Chat:
+    """An im chat: a task chat (`task_id` > 0, entity TASKS_TASK) or a plain group chat.
+
+    `start_ids` is each member's join point (b_im_relation.START_ID, keyed by str(user id) so
+    it round-trips through JSON): messages below it are not returned to that member; 0 = the
+    whole history (chat.md §1.3, §3.3)."""
+
     id: int
     task_id: int
     members: list[int] = field(default_factory=list)
+    title: str = ""
+    start_ids: dict[str, int] = field(default_factory=dict)
+
+    def start_id(self, user_id: int) -> int:
+        return int(self.start_ids.get(str(user_id), 0))
 
 
 @dataclass
@@ -116,6 +128,11 @@ class Elapsed:
 
 @dataclass
 class Notification:
+    """An im notification; its id comes from the portal-wide message counter (b_im_message).
+
+    `tag`/`sub_tag` are the caller's values as applied ('' when ignored); `tag_owner` is the
+    namespace the core prefixes them with (the app's client_id, or "custom<CLIENT_ID>")."""
+
     id: int
     user_id: int
     from_user: int | None
@@ -124,10 +141,13 @@ class Notification:
     tag: str = ""
     sub_tag: str = ""
     date: float = 0.0
+    tag_owner: str = ""
 
 
 @dataclass
 class Binding:
+    """b_rest_event row: EVENT_HANDLER ('' = offline), USER_ID (`auth_type`), CONNECTOR_ID."""
+
     id: int
     event: str
     handler: str

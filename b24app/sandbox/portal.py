@@ -11,7 +11,7 @@ from typing import Any
 from b24app.sandbox.clock import Clock
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.delivery import Deliverer, Delivery
-from b24app.sandbox.events import SCOPES, Endpoints, EventBus
+from b24app.sandbox.events import Endpoints, EventBus
 from b24app.sandbox.faults import Faults
 from b24app.sandbox.http import SandboxServer
 from b24app.sandbox.install import InstallActions
@@ -38,8 +38,10 @@ class SandboxPortal(UiActions, InstallActions):
         state_file: Path | None = None,
         delivery_delay: float = 0.0,
         delivery_timeout: float = 5.0,
-        add_app_to_chats: bool = True,
+        add_app_to_chats: bool = False,
         time_entry_fires_update: bool = False,
+        features: dict[str, bool] | None = None,
+        app_scopes: tuple[str, ...] | list[str] | None = None,
     ) -> None:
         loaded = state_file is not None and state_file.exists()
         state = PortalState.load(state_file) if loaded and state_file else PortalState()
@@ -56,6 +58,10 @@ class SandboxPortal(UiActions, InstallActions):
         self.core = PortalCore(state, self.clock, tokens, bus, self.deliverer, state_file)
         self.core.options.add_app_to_chats = add_app_to_chats
         self.core.options.time_entry_fires_update = time_entry_fires_update
+        if features:
+            state.features.update({str(k): bool(v) for k, v in features.items()})
+        if app_scopes is not None:
+            state.app_scopes = list(app_scopes)
         self.faults = Faults(self.clock)
         self.bucket = LeakyBucket(self.clock, *rate_limit) if rate_limit else None
         self.rest = Rest(self.core, self.bucket, self.faults)
@@ -130,12 +136,37 @@ class SandboxPortal(UiActions, InstallActions):
     def application_token(self) -> str:
         return self.core.state.install.application_token
 
-    def webhook_url(self, user_id: int = 1) -> str:
-        """§1.1 incoming webhook: /rest/{user_id}/{secret}/ acting as that user."""
+    def webhook_url(
+        self, user_id: int = 1, scopes: tuple[str, ...] | list[str] | None = None
+    ) -> str:
+        """§1.1 incoming webhook: /rest/{user_id}/{secret}/ acting as that user, with the scopes
+        ticked in its form (default `task, user_basic, im`, as the README asks; `scopes`
+        replaces them for this user's webhook)."""
         with self.core.lock:
             secret = self.core.state.webhook_secret(user_id)
+            if scopes is not None:
+                self.core.state.webhook_scopes[user_id] = list(scopes)
             self.core.save()
         return f"{self.url}/rest/{user_id}/{secret}/"
+
+    # --- plan features ----------------------------------------------------------------------
+    @property
+    def features(self) -> dict[str, bool]:
+        """feature.get codes → on/off (default: both documented codes on, a Professional plan)."""
+        with self.core.lock:
+            return dict(self.core.state.features)
+
+    def set_feature(self, code: str, on: bool) -> None:
+        """Switch a plan feature (`rest_offline_extended`, `rest_auth_connector`, …)."""
+        with self.core.lock:
+            self.core.state.features[str(code)] = bool(on)
+            self.core.save()
+
+    def set_app_scopes(self, scopes: tuple[str, ...] | list[str]) -> None:
+        """The scopes the admin gave the local app (tokens carry them at once)."""
+        with self.core.lock:
+            self.core.state.app_scopes = list(scopes)
+            self.core.save()
 
     def issue_token(self, user_id: int = 1) -> AccessToken:
         """A fresh OAuth pair for `user_id`, as if that user opened the app."""
@@ -151,7 +182,7 @@ class SandboxPortal(UiActions, InstallActions):
             "refresh_token": access.refresh_token,
             "expires": int(access.expires),
             "expires_in": self.core.tokens.ttl,
-            "scope": ",".join(SCOPES),
+            "scope": ",".join(self.core.state.app_scopes),
             "domain": self.url.split("://", 1)[1],
             "server_endpoint": self.rest_url,
             "status": "L",
@@ -198,7 +229,7 @@ class SandboxPortal(UiActions, InstallActions):
             self.core.meter.limits[method.lower()] = seconds
 
     def charge_operating(self, method: str, seconds: float) -> None:
-        self.core.meter.charge(method.lower(), seconds)
+        self.core.meter.charge(method.lower(), seconds, force=True)
 
     def set_rate_limit(self, rate_limit: tuple[float, int] | None) -> None:
         self.bucket = LeakyBucket(self.clock, *rate_limit) if rate_limit else None

@@ -39,13 +39,23 @@ class LeakyBucket:
             self.level = 0.0
 
 
+MINIMAL_FIX_TIME = 0.1  # core: LoadLimiter::$minimalFixTime — shorter hits are not charged
+
+
 class OperatingMeter:
-    """Execution seconds per method summed over ten one-minute buckets."""
+    """Execution seconds per method summed over ten one-minute buckets.
+
+    core: modules/rest/lib/engine/access/loadlimiter.php (LoadLimiter): a hit longer than 0.1 s
+    is added to the bucket `intdiv(time(), 60)`; `is()` blocks a call when the sum of the last
+    ten buckets exceeds the limit (checked BEFORE the call); `getResetTime()` is the expiry of
+    the OLDEST non-empty bucket = the first call recorded in it + 600 s (when every bucket is
+    empty, the current call's start + 600)."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.limits: dict[str, float] = {}
         self._buckets: dict[str, dict[int, float]] = defaultdict(dict)
+        self._first: dict[str, dict[int, float]] = defaultdict(dict)
         self._lock = threading.Lock()
 
     def _prune(self, method: str, now: float) -> dict[int, float]:
@@ -53,10 +63,12 @@ class OperatingMeter:
         buckets = self._buckets[method]
         for minute in [m for m in buckets if m <= current - WINDOW_BUCKETS]:
             del buckets[minute]
+            self._first[method].pop(minute, None)
         return buckets
 
     def check(self, method: str) -> None:
-        """§11: past the budget the next call of that method gets 429 OPERATION_TIME_LIMIT."""
+        """§11: past the budget the next call of that method gets 429 OPERATION_TIME_LIMIT
+        (core: CRestServer::processCall; the error answer has no `time` block)."""
         limit = self.limits.get(method)
         if limit is None:
             return
@@ -68,19 +80,24 @@ class OperatingMeter:
                     429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."
                 )
 
-    def charge(self, method: str, seconds: float) -> None:
+    def charge(self, method: str, seconds: float, *, force: bool = False) -> None:
+        """Add one hit's execution time (hits of ≤ 0.1 s are free unless `force`)."""
+        if seconds <= MINIMAL_FIX_TIME and not force:
+            return
         with self._lock:
             now = self.clock.now()
             buckets = self._prune(method, now)
             minute = int(now // BUCKET_SECONDS)
             buckets[minute] = buckets.get(minute, 0.0) + seconds
+            self._first[method].setdefault(minute, now)
 
     def operating(self, method: str) -> tuple[float, float | None]:
-        """(accumulated seconds, Unix time when the oldest bucket drops)."""
+        """(accumulated seconds, Unix time when the oldest non-empty bucket drops out)."""
         with self._lock:
             now = self.clock.now()
             buckets = self._prune(method, now)
             if not buckets:
                 return 0.0, None
-            reset_at = (min(buckets) + WINDOW_BUCKETS) * BUCKET_SECONDS
-            return sum(buckets.values()), reset_at
+            oldest = min(buckets)
+            first = self._first[method].get(oldest, oldest * BUCKET_SECONDS)
+            return sum(buckets.values()), first + WINDOW_BUCKETS * BUCKET_SECONDS

@@ -12,7 +12,7 @@ from b24app.sandbox.clock import iso
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.errors import RestError, not_found_method
 from b24app.sandbox.faults import Faults
-from b24app.sandbox.methods import REGISTRY, CallContext, ListResult, load_all
+from b24app.sandbox.methods import REGISTRY, CallContext, ListResult, check_scope, load_all
 from b24app.sandbox.ratelimit import LeakyBucket
 
 log = logging.getLogger(__name__)
@@ -21,12 +21,19 @@ load_all()
 
 @dataclass
 class Caller:
-    """Who is calling: parsed from the URL (webhook) or the `auth` parameter (OAuth)."""
+    """Who is calling: parsed from the URL (webhook) or the `auth` parameter (OAuth).
+
+    `connector` is the request's TOP-LEVEL `auth_connector` (None when the key is absent or
+    null), already moved out of the method's parameters by the HTTP layer for OAuth calls —
+    core: modules/rest/lib/oauth/auth.php (Auth::onRestCheckAuth reads it only with
+    array_key_exists on the request's top level) and classes/general/rest.php
+    (CRestServer::checkAuth moves every `parameters_clear` key out of the method query)."""
 
     kind: str  # "oauth" | "webhook"
     user_id: int | None = None
     secret: str | None = None
     token: str | None = None
+    connector: object = None
 
 
 @dataclass
@@ -70,15 +77,37 @@ class Rest:
             secret = state.webhook_secrets.get(caller.user_id or 0)
             if user is None or not user.active or secret is None or secret != caller.secret:
                 raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
-            return CallContext(self.core, user.id, "webhook")
+            # Reading: a webhook is not the application (no client_id), so it carries no
+            # connector and never suppresses offline records.
+            return CallContext(self.core, user.id, "webhook", scopes=state.hook_scopes(user.id))
         if not caller.token:
             raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
         access = self.core.tokens.check(caller.token)
-        return CallContext(self.core, access.user_id, "oauth", caller.token)
+        if caller.connector is not None and not state.feature("rest_auth_connector"):
+            # core: classes/general/rest.php (CRestServer::checkAuth, newer version: `isset`,
+            # so even an empty value) → lib/licenseexception.php, 403 WRONG_LICENSE, before
+            # the method runs.
+            raise RestError(
+                403,
+                "WRONG_LICENSE",
+                "This feature is not enabled for the current license: auth_connector",
+            )
+        connector = "" if caller.connector is None else caller.connector
+        return CallContext(
+            self.core,
+            access.user_id,
+            "oauth",
+            caller.token,
+            connector=connector,
+            scopes=list(state.app_scopes),
+            client_id=state.client_id,
+        )
 
     def call(self, method: str, params: Any, caller: Caller) -> Outcome:
         """A plain (non-batch) HTTP call of `method`."""
         method = method.lower()
+        if caller.kind == "oauth" and isinstance(params, dict) and "auth_connector" in params:
+            params = {k: v for k, v in params.items() if k != "auth_connector"}
         outcome = Outcome(500, {}, method, auth=caller.kind)
         if method == "batch":
             outcome.sub_methods = command_methods(params)
@@ -106,9 +135,8 @@ class Rest:
         handler = REGISTRY.get(method)
         if handler is None:
             raise not_found_method(method)
+        check_scope(ctx, method)
         self.core.meter.check(method)
-        connector = params.get("auth_connector") if isinstance(params, dict) else None
-        ctx.connector = str(connector or ctx.connector or "")
         start = self.core.now()
         began = time.perf_counter()
         try:

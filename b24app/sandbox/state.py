@@ -28,6 +28,13 @@ from b24app.sandbox.model import (
 
 T = TypeVar("T")
 
+# docs: api-reference/common/system/feature-get.md — the two documented feature codes. Both on by
+# default, as on a Professional plan (docs: api-reference/events/offline-events.md).
+DEFAULT_FEATURES = {"rest_offline_extended": True, "rest_auth_connector": True}
+# The scopes the admin ticks in the local-app form / the incoming-webhook form (README).
+DEFAULT_APP_SCOPES = ("task", "user_basic", "department", "sonet_group", "im", "placement")
+DEFAULT_WEBHOOK_SCOPES = ("task", "user_basic", "im")
+
 # table name -> entity class; each table is a dict keyed by the entity's id (or token string)
 TABLES: dict[str, type[Any]] = {
     "departments": Department,
@@ -54,6 +61,9 @@ class PortalState:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     app_id: int = 7
     webhook_secrets: dict[int, str] = field(default_factory=dict)
+    webhook_scopes: dict[int, list[str]] = field(default_factory=dict)
+    app_scopes: list[str] = field(default_factory=lambda: list(DEFAULT_APP_SCOPES))
+    features: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_FEATURES))
     clock_offset: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
     departments: dict[int, Department] = field(default_factory=dict)
@@ -82,9 +92,17 @@ class PortalState:
             self.webhook_secrets[user_id] = secrets.token_hex(8)
         return self.webhook_secrets[user_id]
 
+    def hook_scopes(self, user_id: int) -> list[str]:
+        return list(self.webhook_scopes.get(user_id, DEFAULT_WEBHOOK_SCOPES))
+
+    def feature(self, code: str) -> bool:
+        """Unknown codes are off (core: Feature::isFeatureEnabled of an unknown code)."""
+        return bool(self.features.get(code, False))
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["webhook_secrets"] = {str(k): v for k, v in self.webhook_secrets.items()}
+        data["webhook_scopes"] = {str(k): v for k, v in self.webhook_scopes.items()}
         for table in TABLES:
             data[table] = list(data[table].values())
         data["access_tokens"] = list(data["access_tokens"].values())
@@ -98,6 +116,10 @@ class PortalState:
             setattr(state, name, data[name])
         state.counters = dict(data["counters"])
         state.webhook_secrets = {int(k): v for k, v in data["webhook_secrets"].items()}
+        scopes = data.get("webhook_scopes") or {}
+        state.webhook_scopes = {int(k): list(v) for k, v in scopes.items()}
+        state.app_scopes = list(data.get("app_scopes") or DEFAULT_APP_SCOPES)
+        state.features = {**DEFAULT_FEATURES, **(data.get("features") or {})}
         for table, entity in TABLES.items():
             rows = [_build(entity, row) for row in data[table]]
             setattr(state, table, {row.id: row for row in rows})

@@ -6,8 +6,14 @@ from typing import Any
 
 from b24app.sandbox.commentops import post_message
 from b24app.sandbox.core import PortalCore
-from b24app.sandbox.errors import action_not_allowed, core, task_not_found
-from b24app.sandbox.events import task_data
+from b24app.sandbox.errors import (
+    action_not_allowed,
+    core,
+    task_id_missing,
+    task_not_found,
+    wrong_task_id,
+)
+from b24app.sandbox.events import Connector, task_data
 from b24app.sandbox.model import Chat, Task
 from b24app.sandbox.taskfields import FIELDS, parse_fields
 
@@ -22,7 +28,9 @@ STATUS_NAMES = {
 }
 
 
-def emit_task(c: PortalCore, event: str, task_id: int, actor: int | None, connector: str) -> None:
+def emit_task(
+    c: PortalCore, event: str, task_id: int, actor: int | None, connector: Connector
+) -> None:
     c.bus.emit(event, task_data(event, task_id), actor, connector=connector, key=f"task:{task_id}")
 
 
@@ -42,7 +50,7 @@ def _apply(task: Task, values: dict[str, Any]) -> None:
 
 
 def create_task(
-    c: PortalCore, actor: int, fields: Any, *, chat_card: bool = False, connector: str = ""
+    c: PortalCore, actor: int, fields: Any, *, chat_card: bool = False, connector: Connector = None
 ) -> Task:
     """§4.1 tasks.task.add: TITLE and RESPONSIBLE_ID required; new tasks start at status 2."""
     values = parse_fields(fields)
@@ -67,25 +75,37 @@ def create_task(
 
 
 def _open_chat(c: PortalCore, task: Task) -> None:
-    chat = Chat(c.state.next_id("chats"), task.id)
+    chat = Chat(c.state.next_id("chats"), task.id, title=task.title)
     task.chat_id = chat.id
     c.state.chats[chat.id] = chat
     sync_chat_members(c, task)
 
 
 def sync_chat_members(c: PortalCore, task: Task) -> None:
+    """The task chat's members are the task's: creator, responsible, accomplices, auditors
+    (core, tasks ≥ 25.700: tasks/lib/V2/Internal/Entity/Task.php Task::getMemberIds, used by
+    Integration/Im/Chat::addChat); a field change adds the new ones WITH full history
+    (Chat::addChatMembers, hideHistory: false) and drops the removed ones (hideChatMembers).
+    Reading a task chat needs task read rights, not membership (see core.can_read_chat)."""
     chat = c.state.chats.get(task.chat_id or 0)
     if chat is None:
         return
     members = [task.created_by, task.responsible_id, *task.accomplices, *task.auditors]
-    if c.options.add_app_to_chats:
+    if c.options.add_app_to_chats:  # simplification kept for old tests only; off by default
         members.append(c.state.install.installer_id)
-    for member in members:
+    wanted = list(dict.fromkeys(members))
+    for gone in [m for m in chat.members if m not in wanted]:
+        chat.members.remove(gone)
+        chat.start_ids.pop(str(gone), None)
+    for member in wanted:
         if member not in chat.members:
             chat.members.append(member)
+            chat.start_ids[str(member)] = 0
 
 
-def update_task(c: PortalCore, actor: int, task: Task, fields: Any, *, connector: str = "") -> Task:
+def update_task(
+    c: PortalCore, actor: int, task: Task, fields: Any, *, connector: Connector = None
+) -> Task:
     values = parse_fields(fields)
     if not values:
         raise core("No fields to update")
@@ -100,9 +120,9 @@ def update_task(c: PortalCore, actor: int, task: Task, fields: Any, *, connector
     return task
 
 
-def delete_task(c: PortalCore, actor: int, task: Task, *, connector: str = "") -> None:
+def delete_task(c: PortalCore, actor: int, task: Task, *, connector: Connector = None) -> None:
     if not c.can_edit(actor, task):
-        raise action_not_allowed()
+        raise action_not_allowed("delete")
     del c.state.tasks[task.id]
     for table in (c.state.comments, c.state.elapsed):
         for item_id in [i for i, item in table.items() if item.task_id == task.id]:
@@ -133,14 +153,16 @@ def _target(c: PortalCore, actor: int, task: Task, action: str) -> int | None:
     return target or _complete_target(c, actor, task)
 
 
-def do_action(c: PortalCore, actor: int, task_id: int, action: str, *, connector: str = "") -> Task:
-    """§4.1 status actions; a missing, hidden or disallowed one → 1048582."""
+def do_action(
+    c: PortalCore, actor: int, task_id: int, action: str, *, connector: Connector = None
+) -> Task:
+    """§4.1 status actions; a missing, hidden or disallowed one → the method's own code."""
     task = c.state.tasks.get(task_id)
     if task is None or not c.can_view(actor, task):
-        raise action_not_allowed()
+        raise action_not_allowed(action)
     target = _target(c, actor, task, action)
     if target is None:
-        raise action_not_allowed()
+        raise action_not_allowed(action)
     now = c.now()
     task.status = target
     task.changed_date = task.status_changed_date = now
@@ -156,6 +178,33 @@ def do_action(c: PortalCore, actor: int, task_id: int, action: str, *, connector
         text = f"Статус задачи изменён: «{STATUS_NAMES[target]}»"
         post_message(c, task.chat_id, 0, text, connector=connector, event_actor=actor)
     return task
+
+
+def task_id_arg(raw: Any) -> int:
+    """tasks.task.*'s taskId: absent → `100`, not an integer → `0` "wrong task id"."""
+    if raw is None or raw == "":
+        raise task_id_missing()
+    try:
+        return int(str(raw).strip())
+    except ValueError as exc:
+        raise wrong_task_id() from exc
+
+
+def visible_task(c: PortalCore, actor: int, task_id: int) -> Task | None:
+    task = c.state.tasks.get(task_id)
+    return task if task is not None and c.can_view(actor, task) else None
+
+
+def watch(c: PortalCore, actor: int, task: Task, on: bool, *, connector: Connector = None) -> Task:
+    """tasks.task.startwatch/stopwatch (docs: api-reference/tasks/user-actions/): the CALLER
+    becomes (or stops being) an auditor; any user with read access may do it. Reading: it is a
+    change of AUDITORS, so ONTASKUPDATE fires and the chat membership follows."""
+    auditors = [a for a in task.auditors if a != actor]
+    if on:
+        auditors.append(actor)
+    if auditors == task.auditors:
+        return task
+    return update_task(c, actor, task, {"AUDITORS": auditors}, connector=connector)
 
 
 def find_task(c: PortalCore, actor: int, task_id: Any) -> Task:

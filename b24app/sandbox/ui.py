@@ -10,7 +10,7 @@ from b24app.sandbox import commentops, taskops
 from b24app.sandbox.clock import iso, parse_date
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.errors import RestError
-from b24app.sandbox.model import Department, Group, User
+from b24app.sandbox.model import Chat, Department, Group, User
 
 When = datetime | float | str | None
 
@@ -66,7 +66,7 @@ class UiActions:
             )
             state.users[user.id] = user
             self.core.bus.emit(
-                "ONUSERADD", {"ID": str(user.id)}, 1, connector="", key=f"user:{user.id}"
+                "ONUSERADD", {"ID": str(user.id)}, 1, connector=None, key=f"user:{user.id}"
             )
             self.core.save()
             return user.id
@@ -102,6 +102,7 @@ class UiActions:
         time_estimate: int = 0,
         accomplices: Iterable[int] = (),
         auditors: Iterable[int] = (),
+        allow_time_tracking: bool = False,
     ) -> int:
         fields: dict[str, Any] = {
             "TITLE": title,
@@ -116,6 +117,7 @@ class UiActions:
             "TIME_ESTIMATE": time_estimate,
             "ACCOMPLICES": list(accomplices),
             "AUDITORS": list(auditors),
+            "ALLOW_TIME_TRACKING": "Y" if allow_time_tracking else "N",
         }
         if created_date is not None:
             fields["CREATED_DATE"] = _ts(created_date)
@@ -164,6 +166,59 @@ class UiActions:
             )
             self.core.save()
             return item.id
+
+    # --- chats: traffic in several chats (message ids are portal-wide) -----------------------
+    def add_chat(self, as_user: int, title: str, members: Iterable[int] = ()) -> int:
+        """A plain group chat (not a task's); its members see its whole history."""
+        with self.core.lock:
+            people = list(dict.fromkeys([as_user, *members]))
+            chat = Chat(self.core.state.next_id("chats"), 0, people, title)
+            chat.start_ids = {str(p): 0 for p in people}
+            self.core.state.chats[chat.id] = chat
+            self.core.save()
+            return chat.id
+
+    def post_message(self, as_user: int, chat_id: int, text: str) -> int:
+        """`as_user` writes in a chat (a task chat fires ONTASKCOMMENTADD); → the message id,
+        taken from the counter every chat and notification shares."""
+        with self.core.lock:
+            chat = self.core.state.chats.get(int(chat_id))
+            if chat is None or not self.core.can_read_chat(as_user, chat):
+                raise RestError(
+                    403, "ACCESS_ERROR", "You do not have access to the specified dialog"
+                )
+            message = commentops.post_message(self.core, chat.id, as_user, text)
+            self.core.save()
+            return message.id
+
+    def add_chat_member(self, chat_id: int, user_id: int, *, hide_history: bool = True) -> None:
+        """Add a user to a chat the way im.chat.user.add does (HIDE_HISTORY default Y): with
+        `hide_history` the member's START_ID is the next message id, so nothing posted before
+        the join is ever returned to them (chat.md §1.3); otherwise the full history."""
+        with self.core.lock:
+            chat = self.core.state.chats[int(chat_id)]
+            if user_id not in chat.members:
+                chat.members.append(user_id)
+            start = self.core.state.counters.get("messages", 0) + 1 if hide_history else 0
+            chat.start_ids[str(user_id)] = start
+            self.core.save()
+
+    def chat_of_task(self, task_id: int) -> int | None:
+        """The task's chat id (chat-card tasks), as tasks.task.get's `chatId`."""
+        with self.core.lock:
+            task = self.core.state.tasks.get(int(task_id))
+            return task.chat_id if task else None
+
+    def start_watch(self, as_user: int, task_id: int) -> None:
+        """The user starts watching the task (becomes an auditor, hence a chat member)."""
+        with self.core.lock:
+            taskops.watch(self.core, as_user, self._task(as_user, task_id), True)
+            self.core.save()
+
+    def stop_watch(self, as_user: int, task_id: int) -> None:
+        with self.core.lock:
+            taskops.watch(self.core, as_user, self._task(as_user, task_id), False)
+            self.core.save()
 
     def _action(self, as_user: int, task_id: int, action: str) -> None:
         with self.core.lock:

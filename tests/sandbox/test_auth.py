@@ -38,7 +38,7 @@ def test_expired_token_then_refresh_rotates_both(app: App) -> None:
     assert pair["expires_in"] == 3600
     assert pair["client_endpoint"] == portal.rest_url
     assert pair["member_id"] == portal.member_id
-    assert pair["scope"] == "task,user,im,placement,department,sonet_group"
+    assert pair["scope"] == "task,user_basic,department,sonet_group,im,placement"
     assert (pair["status"], pair["user_id"]) == ("L", 1)
     app.access_token = pair["access_token"]
     assert app.call("user.current").status_code == 200
@@ -87,8 +87,9 @@ def test_webhook_runs_as_its_user(portal: SandboxPortal) -> None:
 
 
 def test_event_methods_refuse_webhooks(portal: SandboxPortal) -> None:
-    """§1.1/§3.1: event.* and placement.* need application auth → WRONG_AUTH_TYPE."""
-    hook = portal.webhook_url(1)
+    """§1.1/§3.1: event.* and placement.* need application auth → WRONG_AUTH_TYPE (the webhook
+    has the placement scope, else insufficient_scope comes first)."""
+    hook = portal.webhook_url(1, scopes=["task", "user_basic", "im", "placement"])
     for method in ("event.bind", "event.get", "placement.bind", "event.offline.get"):
         response = requests.post(hook + method, json={"event": "ONTASKADD"}, timeout=10)
         assert response.json()["error"] == "WRONG_AUTH_TYPE", method

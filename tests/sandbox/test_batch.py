@@ -12,6 +12,7 @@ def test_batch_result_references_and_errors_keep_http_200(portal: SandboxPortal)
     collections are `[]`."""
     user = portal.add_user("Иван", "Петров")
     task_id = portal.create_task(1, "Сайт", responsible_id=user)
+    portal.webhook_url(1, scopes=["task", "user_basic", "im", "department"])
     response = hook_post(
         portal,
         "batch",
@@ -22,7 +23,7 @@ def test_batch_result_references_and_errors_keep_http_200(portal: SandboxPortal)
                 "dep": "department.get?ID=$result[me][UF_DEPARTMENT][0]",
                 "list": f"tasks.task.list?filter[ID]={task_id}&select[]=ID&select[]=RESPONSIBLE_ID",
                 "who": "user.get?ID=$result[list][tasks][0][responsibleId]",
-                "bad": "tasks.task.get?taskId=999999",
+                "bad": "tasks.task.start?taskId=999999",
             },
         },
     )
@@ -31,7 +32,7 @@ def test_batch_result_references_and_errors_keep_http_200(portal: SandboxPortal)
     assert body["result"]["me"]["ID"] == "1"
     assert body["result"]["dep"][0]["ID"] == "1"
     assert body["result"]["who"][0]["ID"] == str(user)
-    assert body["result_error"]["bad"]["error"] == "ERROR_CORE"
+    assert body["result_error"]["bad"]["error"] == "0"
     assert body["result_total"]["list"] == 1
     assert body["result_next"] == []
     assert set(body["result_time"]) == {"me", "dep", "list", "who"}

@@ -116,25 +116,22 @@ def test_chat_card_status_change_posts_service_message(app: App, receiver: Recei
     assert message_ids == [str(messages[0]["id"])]
 
 
-def test_non_member_gets_access_error(portal: SandboxPortal) -> None:
-    """§4.4: the chat is readable only by its members → 403 ACCESS_ERROR; the app user is
-    not a member when add_app_to_chats is off."""
+def test_no_task_read_rights_gives_access_error(portal: SandboxPortal) -> None:
+    """A user who cannot read the task cannot read its chat → 403 ACCESS_ERROR "You do not have
+    access to the specified dialog"; an unknown chat is the same answer.
+    # core: im/classes/general/im_rest.php (CIMRestService::dialogMessagesGet); chat.md §3.4, §6
+    # docs: api-reference/chats/messages/im-dialog-messages-get.md (errors table)"""
     outsider = portal.add_user("Чужой")
     task_id = portal.create_task(1, "T", responsible_id=1, chat_card=True)
-    chat_id = portal.core.state.tasks[task_id].chat_id
-    response = requests.post(
-        portal.webhook_url(outsider) + "im.dialog.messages.get",
-        json={"DIALOG_ID": f"chat{chat_id}"},
-        timeout=10,
-    )
-    assert (response.status_code, response.json()["error"]) == (403, "ACCESS_ERROR")
-
-
-def test_app_user_left_out_of_chats(receiver: Receiver) -> None:
-    """Option add_app_to_chats=False: the installer is not put into new task chats."""
-    with SandboxPortal(rate_limit=None, add_app_to_chats=False) as portal:
-        user = portal.add_user("Иван")
-        task_id = portal.create_task(user, "T", responsible_id=user, chat_card=True)
-        chat_id = portal.core.state.tasks[task_id].chat_id
-        response = hook_post(portal, "im.dialog.messages.get", {"DIALOG_ID": f"chat{chat_id}"})
+    chat_id = portal.chat_of_task(task_id)
+    for dialog in (f"chat{chat_id}", "chat99999"):
+        response = requests.post(
+            portal.webhook_url(outsider) + "im.dialog.messages.get",
+            json={"DIALOG_ID": dialog},
+            timeout=10,
+        )
         assert response.status_code == 403
+        assert response.json() == {
+            "error": "ACCESS_ERROR",
+            "error_description": "You do not have access to the specified dialog",
+        }

@@ -76,6 +76,7 @@ def test_state_file_persists(tmp_path: Path) -> None:
 def test_user_get_filters_and_extranet(portal: SandboxPortal) -> None:
     """§7: user.get FILTER by ID list, USER_TYPE, ACTIVE, UF_DEPARTMENT; extranet users have
     USER_TYPE "extranet" and empty UF_DEPARTMENT; department.get; sonet_group.get."""
+    portal.webhook_url(1, scopes=["task", "user", "department", "sonet_group"])
     dep = portal.add_department("Разработка", parent=1)
     dev = portal.add_user("Пётр", departments=[dep])
     client = portal.add_user("Клиент", extranet=True)

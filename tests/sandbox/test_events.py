@@ -32,7 +32,7 @@ def test_event_post_has_php_brackets_undefined_and_application_token(
     assert add["auth[application_token]"] == app.application_token
     assert add["auth[member_id]"] == app.portal.member_id
     assert add["auth[user_id]"] == str(user)
-    assert add["auth[scope]"] == "task user im placement department sonet_group"
+    assert add["auth[scope]"] == "task user_basic department sonet_group im placement"
     assert add["auth[client_endpoint]"] == app.portal.rest_url
     assert add["auth[status]"] == "L"
     assert add["event_handler_id"].isdigit()
@@ -89,16 +89,19 @@ def test_unreachable_handler_is_recorded(app: App) -> None:
 
 
 def test_event_bind_errors(app: App, receiver: Receiver) -> None:
-    """§3.1: unknown event → 400 ERROR_EVENT_NOT_FOUND; the same binding twice →
-    ERROR_HANDLER_ALREADY_EXIST "Handler already exists"; event.get lists bindings;
-    event.unbind returns {"count": N}."""
+    """§3.1: unknown event → 400 ERROR_EVENT_NOT_FOUND; the same binding twice → 400 ERROR_CORE
+    "Unable to set event handler: Handler already binded"; event.get lists bindings;
+    event.unbind returns {"count": N}.
+    # core: modules/rest/lib/api/event.php (Event::eventBind), lib/event.php
+    # (EventTable::checkUniq), lib/restexception.php (RestException::getStatus → 400)"""
     _bind(app, receiver, "ONTASKADD")
     bad = app.call("event.bind", {"event": "ONTASKFROB", "handler": receiver.url})
     assert (bad.status_code, bad.json()["error"]) == (400, "ERROR_EVENT_NOT_FOUND")
     dup = app.call("event.bind", {"event": "ontaskadd", "handler": receiver.url + "/b24/events"})
+    assert dup.status_code == 400
     assert dup.json() == {
-        "error": "ERROR_HANDLER_ALREADY_EXIST",
-        "error_description": "Handler already exists",
+        "error": "ERROR_CORE",
+        "error_description": "Unable to set event handler: Handler already binded",
     }
     listed = app.ok("event.get")
     assert listed == [

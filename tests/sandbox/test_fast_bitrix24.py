@@ -46,7 +46,7 @@ def test_get_all_pages_through_120_tasks(portal: SandboxPortal) -> None:
 def test_batch_errors_surface_as_exceptions(portal: SandboxPortal) -> None:
     """§9: a failing sub-call is result_error with HTTP 200; fast-bitrix24 raises for it."""
     with pytest.raises(Exception, match="1048582"):
-        _client(portal.webhook_url(1)).call("tasks.task.start", {"taskId": 999})
+        _client(portal.webhook_url(1)).call("tasks.task.pause", {"taskId": 999})
 
 
 def test_oauth_token_func_refreshes_on_expired_token(app: App) -> None:

@@ -94,12 +94,27 @@ def test_select_upper_names_give_camel_case(portal: SandboxPortal) -> None:
     assert "responsibleId" not in task
 
 
-def test_missing_task_get_is_an_error(portal: SandboxPortal) -> None:
-    """§4.1/§12: the docs give no code for tasks.task.get of a missing task; we answer
-    400 ERROR_CORE (a method-level task error)."""
+def test_missing_or_hidden_task_get_is_an_empty_result(portal: SandboxPortal) -> None:
+    """A task that does not exist or that the caller cannot read → HTTP 200, `"result": []`;
+    a non-integer taskId → 400 `0` "wrong task id"; no taskId → 400 `100`.
+    # docs: api-reference/tasks/tasks-task-get.md ("Returns an empty array "result":[] if the
+    # task does not exist or the user does not have access to the task")
+    # core: modules/tasks/lib/rest/controllers/task.php (Task::getAction), bitrix24-core-corp"""
     response = hook_post(portal, "tasks.task.get", {"taskId": 404})
-    assert response.status_code == 400
-    assert response.json()["error"] == "ERROR_CORE"
+    assert response.status_code == 200
+    assert response.json()["result"] == []
+    outsider = portal.add_user("Чужой")
+    hidden = portal.create_task(1, "T", responsible_id=1)
+    as_outsider = requests.post(
+        portal.webhook_url(outsider) + "tasks.task.get", json={"taskId": hidden}, timeout=10
+    )
+    assert (as_outsider.status_code, as_outsider.json()["result"]) == (200, [])
+    wrong = hook_post(portal, "tasks.task.get", {"taskId": "abc"})
+    assert (wrong.status_code, wrong.json()) == (
+        400,
+        {"error": "0", "error_description": "wrong task id"},
+    )
+    assert hook_post(portal, "tasks.task.get", {}).json()["error"] == "100"
 
 
 @pytest.mark.parametrize(
@@ -143,7 +158,10 @@ def test_status_action_chain_and_forbidden_actions(portal: SandboxPortal) -> Non
     assert approved["result"]["task"]["closedDate"] is not None
     missing = hook_post(portal, "tasks.task.start", {"taskId": 999})
     assert missing.status_code == 400
-    assert missing.json()["error"] == "1048582"
+    assert missing.json() == {
+        "error": "0",
+        "error_description": "Action on the task is not allowed",
+    }
 
 
 def test_time_spent_in_logs_follows_time_entries(portal: SandboxPortal) -> None:

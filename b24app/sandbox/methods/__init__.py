@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.errors import RestError, missing
+from b24app.sandbox.events import Connector, connector_id
 
 
 @dataclass
 class CallContext:
+    """One authenticated request. `connector` is the request's auth_connector as the core keeps
+    it in the auth data: None for a webhook (not the application), otherwise the top-level value
+    sent ('' when absent). Batch sub-commands share the outer request's context."""
+
     core: PortalCore
     user_id: int
     auth_kind: str  # "oauth" | "webhook"
     token: str | None = None
-    connector: str = ""
+    connector: Connector = None
+    scopes: list[str] = field(default_factory=list)
+    client_id: str = ""
 
     @property
     def is_app(self) -> bool:
         return self.auth_kind == "oauth"
+
+    @property
+    def connector_id(self) -> str:
+        """core: modules/rest/lib/api/event.php — `isset($authData['auth_connector']) ? … : ''`."""
+        return connector_id(self.connector)
+
+    def has_scope(self, *wanted: str) -> bool:
+        return any(s in self.scopes for s in wanted)
 
 
 @dataclass
@@ -34,15 +49,35 @@ class ListResult:
 
 Handler = Callable[[CallContext, Any], Any]
 REGISTRY: dict[str, Handler] = {}
+# method → the scopes that grant it; methods absent here are in the global `basic` scope
+# (core: each module's onRestServiceBuildDescription; e.g. modules/rest/lib/api/user.php puts
+# user.current/user.get in user, user_basic and user_brief, user.admin in the global scope).
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {}
+USER_SCOPES = ("user", "user_basic", "user_brief")
 
 
-def method(*names: str) -> Callable[[Handler], Handler]:
+def method(*names: str, scope: tuple[str, ...] | str | None = None) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         for name in names:
             REGISTRY[name.lower()] = func
+            if scope:
+                METHOD_SCOPES[name.lower()] = (scope,) if isinstance(scope, str) else scope
         return func
 
     return register
+
+
+def check_scope(ctx: CallContext, name: str) -> None:
+    """docs: _includes/system-errors.md — a method outside the token's scopes → 403
+    `insufficient_scope` (core: CRestServerBatchItem::checkAuth does the same per sub-call)."""
+    wanted = METHOD_SCOPES.get(name)
+    if wanted and not ctx.has_scope(*wanted):
+        token = "access token" if ctx.is_app else "webhook token"
+        raise RestError(
+            403,
+            "insufficient_scope",
+            f"The request requires higher privileges than provided by the {token}",
+        )
 
 
 def arg(params: Any, name: str, default: Any = None) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from b24app.sandbox.errors import RestError, access_denied, missing
-from b24app.sandbox.events import SCOPES
 from b24app.sandbox.methods import CallContext, arg, method, require_app
 from b24app.sandbox.model import Placement
 
@@ -38,7 +37,7 @@ def app_info(ctx: CallContext, params: Any) -> Any:
     state = ctx.core.state
     if not ctx.is_app:
         # Chosen reading: a webhook has no app; it gets the licence and scope only.
-        return {"SCOPE": list(SCOPES), **LICENSE}
+        return {"SCOPE": ctx.scopes, **LICENSE}
     return {
         "ID": state.app_id,
         "CODE": state.client_id,
@@ -54,7 +53,8 @@ def app_info(ctx: CallContext, params: Any) -> Any:
 
 @method("scope")
 def scope(ctx: CallContext, params: Any) -> Any:
-    return list(SCOPES)
+    """The caller's own scopes (the app's from the admin form, or the webhook's)."""
+    return list(ctx.scopes)
 
 
 @method("server.time")
@@ -64,7 +64,7 @@ def server_time(ctx: CallContext, params: Any) -> Any:
     return iso(ctx.core.now())
 
 
-@method("placement.bind")
+@method("placement.bind", scope="placement")
 def placement_bind(ctx: CallContext, params: Any) -> Any:
     require_app(ctx)
     if not ctx.core.is_admin(ctx.user_id):
@@ -94,7 +94,7 @@ def placement_bind(ctx: CallContext, params: Any) -> Any:
     return True
 
 
-@method("placement.unbind")
+@method("placement.unbind", scope="placement")
 def placement_unbind(ctx: CallContext, params: Any) -> Any:
     require_app(ctx)
     code = str(arg(params, "PLACEMENT") or "").upper()
@@ -110,7 +110,7 @@ def placement_unbind(ctx: CallContext, params: Any) -> Any:
     return {"count": len(doomed)}
 
 
-@method("placement.get")
+@method("placement.get", scope="placement")
 def placement_get(ctx: CallContext, params: Any) -> Any:
     require_app(ctx)
     return [
@@ -126,7 +126,18 @@ def placement_get(ctx: CallContext, params: Any) -> Any:
     ]
 
 
-@method("placement.list")
+@method("placement.list", scope="placement")
 def placement_list(ctx: CallContext, params: Any) -> Any:
     require_app(ctx)
     return sorted(PLACEMENTS)
+
+
+@method("feature.get")
+def feature_get(ctx: CallContext, params: Any) -> Any:
+    """docs: api-reference/common/system/feature-get.md; core: classes/general/rest_provider.php
+    (CRestProvider::getFeature) — `{"value": "Y"|"N"}`; an empty CODE → 400 CODE_EMPTY; a code
+    the plan does not know is simply "N" (cloud: Feature::isFeatureEnabled)."""
+    code = arg(params, "CODE")
+    if not code:
+        raise RestError(400, "CODE_EMPTY", "CODE can't be empty")
+    return {"value": "Y" if ctx.core.state.feature(str(code)) else "N"}

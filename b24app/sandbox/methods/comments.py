@@ -54,7 +54,7 @@ def _getter(state: PortalState) -> Any:
     return get
 
 
-@method("task.commentitem.add")
+@method("task.commentitem.add", scope="task")
 def comment_add(ctx: CallContext, params: Any) -> Any:
     task_id, fields = positional("task.commentitem.add", params, ["TASKID", "FIELDS"], 2)
     task = taskops.find_task(ctx.core, ctx.user_id, task_id)
@@ -74,14 +74,14 @@ def comment_add(ctx: CallContext, params: Any) -> Any:
     )
 
 
-@method("task.commentitem.get")
+@method("task.commentitem.get", scope="task")
 def comment_get(ctx: CallContext, params: Any) -> Any:
     task_id, item_id = positional("task.commentitem.get", params, ["TASKID", "ITEMID"], 2)
     task = taskops.find_task(ctx.core, ctx.user_id, task_id)
     return comment_out(ctx.core.state, commentops.find_comment(ctx.core, task, item_id))
 
 
-@method("task.commentitem.getlist")
+@method("task.commentitem.getlist", scope="task")
 def comment_getlist(ctx: CallContext, params: Any) -> Any:
     names = ["TASKID", "ORDER", "FILTER"]
     task_id, order, flt = positional("task.commentitem.getlist", params, names, 1)
@@ -95,7 +95,7 @@ def comment_getlist(ctx: CallContext, params: Any) -> Any:
     return [comment_out(state, c) for c in rows]
 
 
-@method("task.commentitem.update")
+@method("task.commentitem.update", scope="task")
 def comment_update(ctx: CallContext, params: Any) -> Any:
     names = ["TASKID", "ITEMID", "FIELDS"]
     task_id, item_id, fields = positional("task.commentitem.update", params, names, 3)
@@ -109,7 +109,7 @@ def comment_update(ctx: CallContext, params: Any) -> Any:
     return True
 
 
-@method("task.commentitem.delete")
+@method("task.commentitem.delete", scope="task")
 def comment_delete(ctx: CallContext, params: Any) -> Any:
     task_id, item_id = positional("task.commentitem.delete", params, ["TASKID", "ITEMID"], 2)
     task = taskops.find_task(ctx.core, ctx.user_id, task_id)

@@ -66,7 +66,7 @@ def _fields(value: Any) -> tuple[int, str, int | None]:
     return as_int(value["SECONDS"], "SECONDS"), str(value["COMMENT_TEXT"]), user
 
 
-@method("task.elapseditem.add")
+@method("task.elapseditem.add", scope="task")
 def elapsed_add(ctx: CallContext, params: Any) -> Any:
     task_id, fields = positional("task.elapseditem.add", params, ["TASKID", "ARFIELDS"], 2)
     task = taskops.find_task(ctx.core, ctx.user_id, task_id)
@@ -85,13 +85,13 @@ def elapsed_add(ctx: CallContext, params: Any) -> Any:
     return item.id
 
 
-@method("task.elapseditem.get")
+@method("task.elapseditem.get", scope="task")
 def elapsed_get(ctx: CallContext, params: Any) -> Any:
     task_id, item_id = positional("task.elapseditem.get", params, ["TASKID", "ITEMID"], 2)
     return elapsed_out(_find(ctx, task_id, item_id))
 
 
-@method("task.elapseditem.update")
+@method("task.elapseditem.update", scope="task")
 def elapsed_update(ctx: CallContext, params: Any) -> Any:
     names = ["TASKID", "ITEMID", "ARFIELDS"]
     task_id, item_id, fields = positional("task.elapseditem.update", params, names, 3)
@@ -105,7 +105,7 @@ def elapsed_update(ctx: CallContext, params: Any) -> Any:
     return None
 
 
-@method("task.elapseditem.delete")
+@method("task.elapseditem.delete", scope="task")
 def elapsed_delete(ctx: CallContext, params: Any) -> Any:
     task_id, item_id = positional("task.elapseditem.delete", params, ["TASKID", "ITEMID"], 2)
     item = _find(ctx, task_id, item_id)
@@ -134,7 +134,7 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int | str) and str(value).lstrip("-").isdigit()
 
 
-@method("task.elapseditem.getlist")
+@method("task.elapseditem.getlist", scope="task")
 def elapsed_getlist(ctx: CallContext, params: Any) -> Any:
     task_id, order, flt, _select, extra = _getlist_args(params)
     c = ctx.core

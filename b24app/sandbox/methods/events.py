@@ -15,44 +15,73 @@ from b24app.sandbox.model import Binding, OfflineRecord
 RESERVE_TTL = 30 * 24 * 3600  # §3.6: reserved batches expire after 30 days
 
 
-def _offline_flag(params: Any) -> bool:
-    return str(arg(params, "event_type", "online")).lower() == "offline"
+def _event_args(params: Any) -> tuple[str, bool]:
+    """(EVENT upper-cased, offline?) with the core's argument errors."""
+    event = str(arg(params, "event") or "").upper()
+    if not event:
+        raise RestError(400, "ERROR_ARGUMENT", "Argument 'EVENT' is null or empty")
+    event_type = str(arg(params, "event_type") or "online").lower()
+    if event_type not in ("online", "offline"):
+        raise RestError(400, "ERROR_ARGUMENT", "Value must be one of {online|offline}")
+    return event, event_type == "offline"
+
+
+def _bind_user(ctx: CallContext, params: Any, offline: bool) -> int:
+    """USER_ID of a new binding: auth_type (admins only for others), a non-admin's own id,
+    0 for offline bindings (admins only)."""
+    admin = ctx.core.is_admin(ctx.user_id)
+    auth_type = as_int(arg(params, "auth_type", 0) or 0, "auth_type")
+    if auth_type > 0 and not admin and auth_type != ctx.user_id:
+        raise access_denied(
+            "Access denied! Event binding with AUTH_TYPE requires administrator access rights"
+        )
+    if offline:
+        if not admin:
+            raise access_denied(
+                "Access denied! Offline events binding requires administrator access rights"
+            )
+        return 0
+    return auth_type if auth_type > 0 or admin else ctx.user_id
 
 
 @method("event.bind")
 def event_bind(ctx: CallContext, params: Any) -> Any:
+    """core: modules/rest/lib/api/event.php (Event::eventBind). The connector comes from the
+    request's auth data only (`CONNECTOR_ID` = top-level auth_connector, '' when absent); a
+    non-admin's binding belongs to that user; a duplicate (app, event, handler, user, connector)
+    is refused by lib/event.php (EventTable::checkUniq) → RestException ERROR_CORE, whose
+    default status is 400 (lib/restexception.php RestException::getStatus)."""
     require_app(ctx)
-    event = str(arg(params, "event") or "").upper()
+    event, offline = _event_args(params)
+    handler = "" if offline else str(arg(params, "handler") or "")
+    auth_type = _bind_user(ctx, params, offline)
+    if not offline:
+        if not handler:
+            raise RestError(400, "ERROR_ARGUMENT", "Argument 'HANDLER' is null or empty")
+        if not handler.startswith(("http://", "https://")):
+            raise RestError(400, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol")
     if event not in KNOWN_EVENTS:
         raise RestError(400, "ERROR_EVENT_NOT_FOUND", "Event not found")
-    offline = _offline_flag(params)
-    handler = "" if offline else str(arg(params, "handler") or "")
-    if not offline and not handler.startswith(("http://", "https://")):
-        raise missing("handler")
-    auth_type = as_int(arg(params, "auth_type", 0) or 0, "auth_type")
-    admin = ctx.core.is_admin(ctx.user_id)
-    if not admin and (offline or auth_type not in (0, ctx.user_id)):
-        raise access_denied("Only administrators can bind offline or foreign-user handlers")
-    connector = str(arg(params, "auth_connector") or "")
+    if offline and event == "ONOFFLINEEVENT":  # registered with disableOffline
+        raise RestError(400, "ERROR_ARGUMENT", "Offline event cannot be registered for this event.")
+    connector = ctx.connector_id
     state = ctx.core.state
     for b in state.bindings.values():
-        if (b.event, b.handler, b.auth_type, b.offline, b.auth_connector) == (
+        if (b.event, b.handler, b.auth_type, b.auth_connector) == (
             event,
             handler,
             auth_type,
-            offline,
             connector,
         ):
-            raise RestError(400, "ERROR_HANDLER_ALREADY_EXIST", "Handler already exists")
+            raise RestError(
+                400, "ERROR_CORE", "Unable to set event handler: Handler already binded"
+            )
     options = arg(params, "options") or {}
+    allowed = {}
+    if isinstance(options, dict) and event == "ONOFFLINEEVENT" and "minTimeout" in options:
+        allowed["minTimeout"] = int(options["minTimeout"] or 0)  # allowOptions: int only
     binding = Binding(
-        state.next_id("bindings"),
-        event,
-        handler,
-        auth_type,
-        offline,
-        connector,
-        dict(options) if isinstance(options, dict) else {},
+        state.next_id("bindings"), event, handler, auth_type, offline, connector, allowed
     )
     state.bindings[binding.id] = binding
     return True
@@ -60,20 +89,33 @@ def event_bind(ctx: CallContext, params: Any) -> Any:
 
 @method("event.unbind")
 def event_unbind(ctx: CallContext, params: Any) -> Any:
+    """core: Event::eventUnbind — offline: admin only, handler forced to '', filtered by the auth
+    connector ('' when absent); online: handler required. Records already queued for the
+    connector stay (EventOfflineTable has no link to the binding): event.offline.get still
+    returns them."""
     require_app(ctx)
-    event = str(arg(params, "event") or "").upper()
-    offline = _offline_flag(params)
+    event, offline = _event_args(params)
+    admin = ctx.core.is_admin(ctx.user_id)
     handler = "" if offline else str(arg(params, "handler") or "")
+    if offline and not admin:
+        raise access_denied(
+            "Access denied! Offline events unbinding requires administrator access rights"
+        )
+    if not offline and not handler:
+        raise RestError(400, "ERROR_ARGUMENT", "Argument 'HANDLER' is null or empty")
     auth_type = arg(params, "auth_type")
     state = ctx.core.state
-    doomed = [
-        b.id
-        for b in state.bindings.values()
-        if b.event == event
-        and b.handler == handler
-        and b.offline == offline
-        and (auth_type is None or b.auth_type == int(auth_type or 0))
-    ]
+
+    def hit(b: Binding) -> bool:
+        if (b.event, b.handler) != (event, handler):
+            return False
+        if offline:
+            return b.auth_connector == ctx.connector_id
+        if auth_type is not None:
+            return b.auth_type == int(auth_type or 0)
+        return admin or b.auth_type == ctx.user_id
+
+    doomed = [b.id for b in state.bindings.values() if hit(b)]
     for binding_id in doomed:
         del state.bindings[binding_id]
     return {"count": len(doomed)}
@@ -81,21 +123,26 @@ def event_unbind(ctx: CallContext, params: Any) -> Any:
 
 @method("event.get")
 def event_get(ctx: CallContext, params: Any) -> Any:
+    """core: Event::eventGet — online rows {event, handler, auth_type, offline: 0}; offline rows
+    {event, connector_id ('' if none), offline: 1} with no handler/auth_type; a non-admin sees
+    only rows with its own USER_ID (so no offline rows)."""
     require_app(ctx)
     admin = ctx.core.is_admin(ctx.user_id)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for b in sorted(ctx.core.state.bindings.values(), key=lambda b: b.id):
-        if not admin and b.auth_type not in (0, ctx.user_id):
+        if not admin and b.auth_type != ctx.user_id:
             continue
-        row: dict[str, Any] = {
-            "event": b.event,
-            "handler": b.handler,
-            "auth_type": str(b.auth_type),
-            "offline": int(b.offline),
-        }
-        if b.auth_connector:
-            row["connector_id"] = b.auth_connector
-        rows.append(row)
+        if b.handler:
+            rows.append(
+                {
+                    "event": b.event,
+                    "handler": b.handler,
+                    "auth_type": str(b.auth_type),
+                    "offline": 0,
+                }
+            )
+        else:
+            rows.append({"event": b.event, "connector_id": b.auth_connector, "offline": 1})
     return rows
 
 
@@ -130,7 +177,7 @@ def _record_get(r: OfflineRecord, name: str) -> tuple[str, Any]:
 def _admin_app(ctx: CallContext) -> None:
     require_app(ctx)
     if not ctx.core.is_admin(ctx.user_id):
-        raise access_denied("Administrator rights required")
+        raise access_denied("Access denied!")
 
 
 def _release_stale(ctx: CallContext) -> None:
@@ -142,38 +189,70 @@ def _release_stale(ctx: CallContext) -> None:
 
 @method("event.offline.get")
 def offline_get(ctx: CallContext, params: Any) -> Any:
+    """core: Event::eventOfflineGet — records of the auth connector only; `clear=0` needs the
+    plan feature rest_offline_extended, else 403 WRONG_LICENSE before anything is reserved."""
     _admin_app(ctx)
+    clear = _int(arg(params, "clear"), 1) != 0
+    if not clear and not ctx.core.state.feature("rest_offline_extended"):
+        raise RestError(
+            403,
+            "WRONG_LICENSE",
+            "This feature is not enabled for the current license: extended offline events handling",
+        )
+    limit = _int(arg(params, "limit"), 50)
+    if limit <= 0:
+        raise RestError(400, "ERROR_ARGUMENT", "Value must be positive integer")
     _release_stale(ctx)
     state = ctx.core.state
-    connector = str(arg(params, "auth_connector") or "")
+    connector = ctx.connector_id
     process_id = arg(params, "process_id")
+    with_errors = _int(arg(params, "error"), 0) == 1
     rows = sorted(
-        (r for r in state.offline.values() if r.connector == connector), key=lambda r: r.id
+        (r for r in state.offline.values() if r.connector == connector and r.error == with_errors),
+        key=lambda r: r.id,
     )
-    if process_id:
-        rows = [r for r in rows if r.process_id == process_id]
+    if process_id is not None:
+        rows = [r for r in rows if r.process_id == str(process_id).strip()]
     else:
-        with_errors = str(arg(params, "error", 0)) == "1"
-        rows = [r for r in rows if r.process_id is None and (with_errors or not r.error)]
+        rows = [r for r in rows if r.process_id is None]
     rows = [r for r in rows if matches(r, arg(params, "filter") or {}, _record_get)]
     rows = apply_order(rows, arg(params, "order") or {"TIMESTAMP_X": "ASC"}, _record_get)
-    rows = rows[: as_int(arg(params, "limit", 50) or 50, "limit")]
-    clear = str(arg(params, "clear", 1)) != "0"
+    rows = rows[:limit]
+    events = [_record_out(r) for r in rows]
+    if process_id is None:
+        process_id = secrets.token_hex(16)  # markEvents: reserve, then read the batch
+        for r in rows:
+            r.process_id, r.reserved_at = process_id, ctx.core.now()
+        returned = None if clear else process_id
+    else:
+        returned = str(process_id).strip()  # a given process_id is always echoed
     if clear:
         for r in rows:
             del state.offline[r.id]
-        return {"process_id": None, "events": [_record_out(r) for r in rows]}
-    process_id = process_id or secrets.token_hex(16)
-    for r in rows:
-        r.process_id, r.reserved_at = process_id, ctx.core.now()
-    return {"process_id": process_id, "events": [_record_out(r) for r in rows]}
+    return {"process_id": returned, "events": events}
+
+
+def _int(value: Any, default: int) -> int:
+    """PHP intval() of a request value; absent → default."""
+    if value is None:
+        return default
+    try:
+        return int(str(value).strip() or 0)
+    except ValueError:
+        return 0
 
 
 def _reserved(ctx: CallContext, params: Any, key: str) -> list[OfflineRecord]:
+    """The batch `process_id` of the auth connector (core: EventOfflineTable::clearEvents and
+    markError filter by APP_ID, CONNECTOR_ID and PROCESS_ID)."""
     process_id = arg(params, "process_id")
     if not process_id:
         raise missing("process_id")
-    rows = [r for r in ctx.core.state.offline.values() if r.process_id == process_id]
+    rows = [
+        r
+        for r in ctx.core.state.offline.values()
+        if r.process_id == process_id and r.connector == ctx.connector_id
+    ]
     wanted = arg(params, key)
     if isinstance(wanted, list | dict):
         values = {str(v) for v in (wanted.values() if isinstance(wanted, dict) else wanted)}
@@ -201,7 +280,7 @@ def offline_error(ctx: CallContext, params: Any) -> Any:
 @method("event.offline.list")
 def offline_list(ctx: CallContext, params: Any) -> Any:
     _admin_app(ctx)
-    connector = str(arg(params, "auth_connector") or "")
+    connector = ctx.connector_id
     rows = sorted(
         (r for r in ctx.core.state.offline.values() if r.connector == connector), key=lambda r: r.id
     )

@@ -16,41 +16,69 @@ def _out(ctx: CallContext, task: Task, select: Any = None) -> dict[str, Any]:
     return {"task": to_camel(ctx.core.state, task, select, ctx.core.now())}
 
 
-@method("tasks.task.add")
+@method("tasks.task.add", scope="task")
 def task_add(ctx: CallContext, params: Any) -> Any:
     fields = required(params, "fields")
     task = taskops.create_task(ctx.core, ctx.user_id, fields, connector=ctx.connector)
     return _out(ctx, task)
 
 
-@method("tasks.task.update")
+def _task_for(ctx: CallContext, params: Any, action: str) -> Task:
+    """The task a tasks.task.<action> works on; missing/hidden → that method's error."""
+    task_id = taskops.task_id_arg(arg(params, "taskId"))
+    task = taskops.visible_task(ctx.core, ctx.user_id, task_id)
+    if task is None:
+        raise action_not_allowed(action)
+    return task
+
+
+@method("tasks.task.update", scope="task")
 def task_update(ctx: CallContext, params: Any) -> Any:
-    task = taskops.find_task(ctx.core, ctx.user_id, required(params, "taskId"))
+    """docs: api-reference/tasks/tasks-task-update.md — missing, hidden or not editable →
+    400 `0` "Action on the task is not allowed (internal error)"."""
+    task = _task_for(ctx, params, "update")
     if not ctx.core.can_edit(ctx.user_id, task):
-        raise action_not_allowed()
+        raise action_not_allowed("update")
     fields = required(params, "fields")
     taskops.update_task(ctx.core, ctx.user_id, task, fields, connector=ctx.connector)
     return _out(ctx, task)
 
 
-@method("tasks.task.get")
+@method("tasks.task.get", scope="task")
 def task_get(ctx: CallContext, params: Any) -> Any:
-    task = taskops.find_task(ctx.core, ctx.user_id, required(params, "taskId"))
+    """docs: api-reference/tasks/tasks-task-get.md — a task that does not exist or that the user
+    cannot read → HTTP 200 with `"result": []` (core: tasks/lib/rest/controllers/task.php
+    Task::getAction catches the TasksException and returns [])."""
+    task_id = taskops.task_id_arg(arg(params, "taskId"))
+    task = taskops.visible_task(ctx.core, ctx.user_id, task_id)
+    if task is None:
+        return []
     return _out(ctx, task, arg(params, "select"))
 
 
-@method("tasks.task.delete")
+@method("tasks.task.delete", scope="task")
 def task_delete(ctx: CallContext, params: Any) -> Any:
-    task_id = required(params, "taskId")
-    try:
-        task = taskops.find_task(ctx.core, ctx.user_id, task_id)
-    except Exception as exc:
-        raise action_not_allowed() from exc
+    task = _task_for(ctx, params, "delete")
     taskops.delete_task(ctx.core, ctx.user_id, task, connector=ctx.connector)
     return {"task": True}
 
 
-@method("tasks.task.list")
+def _watch(name: str, on: bool) -> None:
+    @method(f"tasks.task.{name}", scope="task")
+    def run(ctx: CallContext, params: Any) -> Any:
+        """docs: api-reference/tasks/user-actions/tasks-task-start-watch.md (stop-watch.md):
+        any user with read access; the CALLER is added to (removed from) the auditors, hence
+        to the task chat; returns the task like tasks.task.get; no access → 400 `1048584`."""
+        task = _task_for(ctx, params, name)
+        taskops.watch(ctx.core, ctx.user_id, task, on, connector=ctx.connector)
+        return _out(ctx, task)
+
+
+_watch("startwatch", True)
+_watch("stopwatch", False)
+
+
+@method("tasks.task.list", scope="task")
 def task_list(ctx: CallContext, params: Any) -> Any:
     c = ctx.core
     now = c.now()
@@ -69,15 +97,9 @@ def task_list(ctx: CallContext, params: Any) -> Any:
 
 
 def _action(name: str) -> None:
-    @method(f"tasks.task.{name}")
+    @method(f"tasks.task.{name}", scope="task")
     def run(ctx: CallContext, params: Any) -> Any:
-        raw = arg(params, "taskId")
-        if raw is None:
-            raise action_not_allowed()
-        try:
-            task_id = int(raw)
-        except (TypeError, ValueError) as exc:
-            raise action_not_allowed() from exc
+        task_id = taskops.task_id_arg(arg(params, "taskId"))
         task = taskops.do_action(ctx.core, ctx.user_id, task_id, name, connector=ctx.connector)
         return _out(ctx, task)
 
@@ -86,11 +108,11 @@ for _name in ("start", "pause", "complete", "defer", "renew", "approve", "disapp
     _action(_name)
 
 
-@method("tasks.task.delegate")
+@method("tasks.task.delegate", scope="task")
 def task_delegate(ctx: CallContext, params: Any) -> Any:
-    task = taskops.find_task(ctx.core, ctx.user_id, required(params, "taskId"))
+    task = _task_for(ctx, params, "delegate")
     if not ctx.core.can_edit(ctx.user_id, task):
-        raise action_not_allowed()
+        raise action_not_allowed("delegate")
     user_id = as_int(required(params, "userId"), "userId")
     taskops.update_task(
         ctx.core, ctx.user_id, task, {"RESPONSIBLE_ID": user_id}, connector=ctx.connector

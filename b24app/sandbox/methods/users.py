@@ -6,14 +6,33 @@ from typing import Any
 
 from b24app.sandbox.clock import iso
 from b24app.sandbox.filters import apply_order, matches, page
-from b24app.sandbox.methods import CallContext, ListResult, arg, method
+from b24app.sandbox.methods import USER_SCOPES, CallContext, ListResult, arg, method
 from b24app.sandbox.model import Department, Group, User
 from b24app.sandbox.state import PortalState
 
 LIST_KEYS = {"SORT", "ORDER", "START", "SELECT", "FILTER", "ADMIN_MODE", "AUTH", "AUTH_CONNECTOR"}
 
 
+# docs: api-reference/user/user-scope.md "Limited user scope versions": with user_basic or
+# user_brief "only the listed fields are accessible" — neither list has USER_TYPE (nor
+# LAST_LOGIN); user_brief has no EMAIL either. Reading: the docs table is followed; the core
+# (modules/rest/lib/api/user.php User::getAllowedUserFields) adds USER_TYPE when the intranet
+# module is present, i.e. on cloud — the app must not rely on it.
+_NOT_BASIC = {"USER_TYPE", "LAST_LOGIN"}
+_NOT_BRIEF = _NOT_BASIC | {"EMAIL"}
+
+
+def user_fields(user: User, scopes: list[str]) -> dict[str, Any]:
+    """user.get/user.current row as the caller's user scope allows it."""
+    row = user_out(user)
+    if "user" in scopes:
+        return row
+    hidden = _NOT_BASIC if "user_basic" in scopes else _NOT_BRIEF
+    return {k: v for k, v in row.items() if k not in hidden}
+
+
 def user_out(user: User) -> dict[str, Any]:
+    """The full-scope (`user`) row."""
     return {
         "ID": str(user.id),
         "XML_ID": "",
@@ -67,7 +86,7 @@ def _select(row: dict[str, Any], select: Any) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in names or k == "ID"}
 
 
-@method("user.get")
+@method("user.get", "user.search", scope=USER_SCOPES)
 def user_get(ctx: CallContext, params: Any) -> Any:
     flt = _filter_of(params)
     users = sorted(ctx.core.state.users.values(), key=lambda u: u.id)
@@ -76,12 +95,13 @@ def user_get(ctx: CallContext, params: Any) -> Any:
     if isinstance(sort, str):
         rows = apply_order(rows, {sort: order}, _user_get)
     chunk, nxt, total = page(rows, arg(params, "start"))
-    return ListResult([_select(user_out(u), arg(params, "select")) for u in chunk], total, nxt)
+    out = [_select(user_fields(u, ctx.scopes), arg(params, "select")) for u in chunk]
+    return ListResult(out, total, nxt)
 
 
-@method("user.current")
+@method("user.current", scope=USER_SCOPES)
 def user_current(ctx: CallContext, params: Any) -> Any:
-    return user_out(ctx.core.state.users[ctx.user_id])
+    return user_fields(ctx.core.state.users[ctx.user_id], ctx.scopes)
 
 
 @method("user.admin")
@@ -124,7 +144,7 @@ def _dep_get(dep: Department, name: str) -> tuple[str, Any]:
     return values[name]
 
 
-@method("department.get")
+@method("department.get", scope="department")
 def department_get(ctx: CallContext, params: Any) -> Any:
     flt = {k: v for k, v in (params or {}).items() if str(k).upper() not in LIST_KEYS}
     deps = sorted(ctx.core.state.departments.values(), key=lambda d: d.id)
@@ -172,7 +192,7 @@ def _visible_groups(state: PortalState, user_id: int, admin: bool) -> list[Group
     return [g for g in groups if admin or user_id in g.members]
 
 
-@method("sonet_group.get")
+@method("sonet_group.get", scope="sonet_group")
 def sonet_group_get(ctx: CallContext, params: Any) -> Any:
     admin = str(arg(params, "IS_ADMIN", "N")).upper() == "Y" and ctx.core.is_admin(ctx.user_id)
     flt = arg(params, "FILTER") or {}
@@ -186,7 +206,7 @@ def sonet_group_get(ctx: CallContext, params: Any) -> Any:
     return ListResult([group_out(g) for g in chunk], total, nxt)
 
 
-@method("sonet_group.user.get")
+@method("sonet_group.user.get", scope="sonet_group")
 def sonet_group_user_get(ctx: CallContext, params: Any) -> Any:
     group = ctx.core.state.groups.get(int(arg(params, "ID", 0) or 0))
     if group is None:
