@@ -51,6 +51,7 @@ ACTIONS = {
     "add_chat_member",
     "start_watch",
     "stop_watch",
+    "add_binding",
 }
 RENAMED = {"install": "install_app", "uninstall": "uninstall_app"}
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from b24app.sandbox.core import PortalCore
 from b24app.sandbox.delivery import post_form
-from b24app.sandbox.model import Install
+from b24app.sandbox.model import Binding, Install
 
 
 @dataclass
@@ -159,6 +159,20 @@ class InstallActions:
             state.offline.clear()
             state.install.installed = state.install.finished = False
             self.core.save()
+
+    def add_binding(
+        self, event: str, *, handler: str = "", connector: str = "", auth_type: int = 0
+    ) -> int:
+        """A binding as an earlier install left it on the portal (e.g. an offline binding with
+        no connector, `handler=""`), for upgrade tests; returns its id."""
+        with self.core.lock:
+            state = self.core.state
+            binding = Binding(
+                state.next_id("bindings"), event.upper(), handler, auth_type, not handler, connector
+            )
+            state.bindings[binding.id] = binding
+            self.core.save()
+            return binding.id
 
     def app_update(self) -> None:
         """§1.2: a new version wipes event and placement bindings."""

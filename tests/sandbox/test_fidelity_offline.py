@@ -238,3 +238,14 @@ def test_features_over_http_control(portal: SandboxPortal) -> None:
     body = {"code": "rest_offline_extended", "on": False}
     assert requests.post(portal.url + "/_sandbox/set_feature", json=body, timeout=5).ok
     assert portal.features["rest_offline_extended"] is False
+
+
+def test_legacy_binding_seed_reads_like_an_old_install(app: App, portal: SandboxPortal) -> None:
+    """add_binding leaves a connector-less offline binding as today's install does; the app sees
+    it in event.get and its queue is the '' one (sandbox seed API for upgrade tests)."""
+    portal.add_binding("ONTASKUPDATE")
+    assert app.ok("event.get") == [{"event": "ONTASKUPDATE", "connector_id": "", "offline": 1}]
+    task_id = portal.create_task(1, "A", responsible_id=1)
+    portal.update_task(1, task_id, title="B")
+    assert _queued(app) == [str(task_id)]
+    assert _queued(app, "b24reglament") == []
