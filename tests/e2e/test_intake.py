@@ -161,25 +161,6 @@ def test_chat_based_task_card_is_read_through_the_chat(stack: LocalStack) -> Non
     assert any("Оценка согласована" in text for text in app_comments(stack.portal, task))
 
 
-def test_unreadable_task_chat_is_reported(tmp_path: Path) -> None:
-    with LocalStack(tmp_path, config=AppConfig(), rate_limit=None, add_app_to_chats=False) as stack:
-        stack.install()
-        integrator, client = people(stack.portal)
-        task = stack.portal.create_task(
-            client, GOOD_TITLE, GOOD_TEXT, responsible_id=integrator, chat_card=True
-        )
-        stack.portal.add_comment(integrator, task, "Оценка: 2 ч")
-        stack.portal.wait_idle()
-        deadline = time.monotonic() + 10
-        while stack.services.chat_access_errors == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        health = stack.app.test_client().get("/healthz").get_json()
-        assert isinstance(health, dict)
-        assert health["chat_access_errors"] >= 1
-        rows = stack.services.inbox.list_rows(limit=20)
-        assert any("cannot read the task chat" in r["last_error"] for r in rows)
-
-
 @pytest.mark.slow
 def test_sigkill_between_ack_and_processing_loses_nothing(tmp_path: Path) -> None:
     with SandboxPortal(rate_limit=None) as portal:
