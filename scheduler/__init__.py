@@ -45,9 +45,18 @@ class Leader:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.leading = False
+        self.on_elected: list[Callable[[], None]] = []
 
     def is_leader(self) -> bool:
-        return self.services.db.try_lease(LEASE_NAME, self.holder, LEASE_SECONDS)
+        """Take or renew the lease; each time this process becomes the leader (at start, or
+        when it takes over from a process that died) the `on_elected` callbacks run."""
+        leading = self.services.db.try_lease(LEASE_NAME, self.holder, LEASE_SECONDS)
+        if leading and not self.leading:
+            for callback in self.on_elected:
+                callback()
+        self.leading = leading
+        return leading
 
     def release(self) -> None:
         self.services.db.release_lease(LEASE_NAME, self.holder)
@@ -79,9 +88,15 @@ JOBS: list[tuple[str, Job, Callable[[Services], int]]] = [
 ]
 
 
-# jobs that also run as soon as the scheduler starts: plans and bindings may have changed
-# while the app was down, and what was missed meanwhile waits in the offline queue
-RUN_AT_START = frozenset({"refresh_bindings", "catch_up"})
+# jobs that also run as soon as a process becomes the leader (at start, or taking over from one
+# that died): plans and bindings may have changed meanwhile, and what was missed waits in the
+# offline queue
+RUN_WHEN_ELECTED = ("refresh_bindings", "catch_up")
+
+
+def _run_now(scheduler: BackgroundScheduler, names: tuple[str, ...]) -> None:
+    for name in names:
+        scheduler.modify_job(name, next_run_time=datetime.now(UTC))
 
 
 def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
@@ -89,8 +104,6 @@ def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
     scheduler = BackgroundScheduler(timezone=services.config.calendar.timezone)
     leader = Leader(services)
     for name, job, interval in JOBS:
-        # APScheduler: next_run_time=None would add the job paused, so it is passed only here
-        start = {"next_run_time": datetime.now(UTC)} if name in RUN_AT_START else {}
         scheduler.add_job(
             guarded(services, leader, job, name),
             "interval",
@@ -98,9 +111,10 @@ def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
             id=name,
             max_instances=1,
             coalesce=True,
-            **start,
         )
-    # renew the lease between job runs, so leadership never lapses while a tick is pending
+    leader.on_elected.append(lambda: _run_now(scheduler, RUN_WHEN_ELECTED))
+    # renew the lease between job runs, so leadership never lapses while a tick is pending;
+    # the first renewal runs at once, so a new leader starts its catch-up without waiting
     scheduler.add_job(
         leader.is_leader,
         "interval",
@@ -108,5 +122,6 @@ def build_scheduler(services: Services) -> tuple[BackgroundScheduler, Leader]:
         id="leader_heartbeat",
         max_instances=1,
         coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
     return scheduler, leader
