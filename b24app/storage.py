@@ -76,9 +76,10 @@ class Database:
         if before is None:
             log.info("empty database: schema created (revision %s)", after)
 
-    def migrate(self) -> tuple[str | None, str]:
+    def migrate(self, cipher: Any = None) -> tuple[str | None, str]:
         """Upgrade to the head revision in one transaction (PostgreSQL: under an advisory lock,
-        so instances starting together on an empty database create it once)."""
+        so instances starting together on an empty database create it once). Revisions that
+        encrypt stored tokens need `cipher` (b24app.crypto.TokenCipher)."""
         from b24app import migrations
 
         try:
@@ -86,7 +87,7 @@ class Database:
                 lock = migrations.lock_statement(self.engine.dialect.name)
                 if lock is not None:
                     conn.execute(lock)
-                return migrations.upgrade(conn)
+                return migrations.upgrade(conn, cipher=cipher)
         except migrations.MigrationError as exc:
             raise SchemaMismatchError(str(exc)) from exc
 

@@ -20,11 +20,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from b24app.bitrix import AuthRevokedError, BitrixClient, BitrixError, RetryPolicy
+from b24app.bitrix import (
+    AuthRevokedError,
+    BitrixClient,
+    BitrixError,
+    PortalUnavailableError,
+    RateLimitedError,
+    RetryPolicy,
+)
 from b24app.gateway import user_facts
 from b24app.portals import UNINSTALLED, Portal
 from b24app.schema import kv
@@ -39,12 +46,34 @@ _SALT = "b24app.pages.session"
 _MAX_GROUP_LOOKUPS = 50  # one batch request
 
 
+# Why a page cannot be shown; the page says so in Russian and, where reopening the app helps,
+# offers a button that reloads it through the portal (BX24.reloadWindow: a fresh iframe POST).
+EXPIRED, INVALID, UNAVAILABLE, REFUSED, FORGED = (
+    "expired",
+    "invalid",
+    "unavailable",
+    "refused",
+    "forged",
+)
+RELOADABLE = frozenset({EXPIRED, UNAVAILABLE, REFUSED})
+STATUS = {EXPIRED: 401, INVALID: 403, UNAVAILABLE: 503, REFUSED: 403, FORGED: 403}
+
+
 class PageAuthError(Exception):
     """The page request cannot be trusted; the message is safe to show (in Russian)."""
 
-    def __init__(self, message: str, *, portal: Portal | None = None) -> None:
+    def __init__(self, message: str, *, portal: Portal | None = None, kind: str = FORGED) -> None:
         super().__init__(message)
         self.portal = portal
+        self.kind = kind
+
+    @property
+    def status(self) -> int:
+        return STATUS.get(self.kind, 403)
+
+    @property
+    def reloadable(self) -> bool:
+        return self.kind in RELOADABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +176,29 @@ def verify_frame_post(svc: Services, post: FramePost) -> tuple[Portal, Viewer]:
     )
     try:
         answer = client.batch({"user": ("user.current", {}), "admin": ("user.admin", {})})
+    except (PortalUnavailableError, RateLimitedError) as exc:
+        log.warning("page auth: portal %s did not answer: %s", portal.member_id, exc.code)
+        raise PageAuthError(
+            "Битрикс24 не ответил на проверку входа: портал недоступен или перегружен. "
+            "Данные не показаны. Попробуйте открыть приложение ещё раз через минуту.",
+            portal=portal,
+            kind=UNAVAILABLE,
+        ) from exc
     except BitrixError as exc:
         log.warning("page auth refused for portal %s: %s", portal.member_id, exc.code)
-        raise PageAuthError("Портал не подтвердил авторизацию.", portal=portal) from exc
+        raise PageAuthError(
+            "Битрикс24 не подтвердил вход: авторизация страницы устарела или отозвана. "
+            "Откройте приложение заново.",
+            portal=portal,
+            kind=REFUSED,
+        ) from exc
     facts = user_facts(answer.results.get("user"))
     if facts is None:
-        raise PageAuthError("Портал не подтвердил авторизацию.", portal=portal)
+        raise PageAuthError(
+            "Битрикс24 не подтвердил вход. Откройте приложение заново.",
+            portal=portal,
+            kind=REFUSED,
+        )
     viewer = Viewer(
         member_id=portal.member_id,
         user_id=int(facts.user_id),
@@ -234,13 +280,26 @@ def load_session(svc: Services, token: str) -> tuple[Portal, Viewer]:
     member_id, _, signed = token.partition(".")
     portal = svc.portals.get(member_id) if member_id and signed else None
     if portal is None or portal.status == UNINSTALLED:
-        raise PageAuthError("Сессия недействительна: откройте приложение в Битрикс24 заново.")
+        raise PageAuthError(
+            "Ссылка недействительна: откройте приложение «Регламент» из меню Битрикс24.",
+            kind=INVALID,
+        )
     try:
         data = _serializer(svc, portal).loads(signed, max_age=SESSION_MAX_AGE_SECONDS)
+    except SignatureExpired as exc:
+        raise PageAuthError(
+            f"Сессия истекла: страница была открыта больше {SESSION_MAX_AGE_SECONDS // 3600} "
+            "часов назад, и для безопасности данные больше не показываются. "
+            "Нажмите «Открыть заново» — Битрикс24 заново подтвердит вход.",
+            portal=portal,
+            kind=EXPIRED,
+        ) from exc
     except BadSignature as exc:
         raise PageAuthError(
-            "Сессия истекла или недействительна: откройте приложение в Битрикс24 заново.",
+            "Ссылка недействительна (например, приложение переустановлено): "
+            "откройте приложение «Регламент» из меню Битрикс24.",
             portal=portal,
+            kind=INVALID,
         ) from exc
     viewer = Viewer(
         member_id=portal.member_id,

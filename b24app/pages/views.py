@@ -237,8 +237,15 @@ def settings_page() -> Response:
 def _refused(exc: PageAuthError) -> Response:
     if exc.portal is not None:
         g.frame_portal = exc.portal
-    body = render_template("page_message.html", ctx=None, labels=labels, message=str(exc))
-    return Response(body, status=403, mimetype="text/html")
+    body = render_template(
+        "page_message.html",
+        ctx=None,
+        labels=labels,
+        message=str(exc),
+        kind=exc.kind,
+        reload=exc.reloadable,
+    )
+    return Response(body, status=exc.status, mimetype="text/html")
 
 
 @bp.errorhandler(HTTPException)
