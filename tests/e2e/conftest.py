@@ -71,9 +71,8 @@ class ServeProcess:
             B24_OAUTH_URL=portal.oauth_token_url,
             B24APP_WORKER_POLL_SECONDS="0.05",
             B24APP_LOG_LEVEL="INFO",
-            B24APP_API_TOKEN=API_TOKEN,
-            **env,
         )
+        self.env.update({"B24APP_API_TOKEN": API_TOKEN, **env})
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "serve.log"
 
