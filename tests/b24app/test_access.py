@@ -185,3 +185,19 @@ def test_the_start_up_line_says_what_is_open(settings: Settings, api: str, metri
     assert f"/api/*: {api}" in line
     assert f"/metrics: {metrics}" in line
     assert "/healthz (ok/degraded only)" in line
+
+
+def test_stored_error_texts_are_masked(services: Services) -> None:
+    """An exception text that names a webhook URL or a token parameter (aiohttp and requests
+    put URLs in their errors) is masked before it is stored and shown by `events list`."""
+    services.inbox.put_raw(
+        dedup_key="k", member_id="m", name="ONTASKADD", task_id=1, data={}, source="t"
+    )
+    item = services.inbox.claim("w1")[0]
+    services.inbox.fail(
+        item, "Cannot connect: https://acme.bitrix24.ru/rest/1/s3cr3th00k/batch?auth=tok3n123"
+    )
+    shown = services.inbox.list_rows(None, limit=5)[0]["last_error"]
+    assert "s3cr3th00k" not in shown
+    assert "tok3n123" not in shown
+    assert "/rest/1/***/batch" in shown
