@@ -90,7 +90,7 @@ def test_example_environment_files_name_only_real_variables() -> None:
 
 
 def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
-    docker = shutil.which("docker")
+    docker = shutil.which("docker") or ""
     probe = (
         subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
         if docker

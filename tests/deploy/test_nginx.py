@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def self_signed(directory: Path) -> Path:
+def self_signed(directory: Path) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
@@ -57,7 +57,7 @@ def self_signed(directory: Path) -> Path:
             serialization.NoEncryption(),
         )
     )
-    return directory / "fullchain.pem"
+    return str(directory / "fullchain.pem")
 
 
 def site_for_test(directory: Path, http_port: int, https_port: int) -> str:
@@ -85,7 +85,7 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 
 @pytest.fixture
-def proxy(tmp_path: Path, stack: LocalStack) -> Iterator[tuple[str, str, Path]]:
+def proxy(tmp_path: Path, stack: LocalStack) -> Iterator[tuple[str, str, str]]:
     assert NGINX is not None
     http_port, https_port = free_port(), free_port()
     cert = self_signed(tmp_path)
@@ -129,7 +129,7 @@ def proxy(tmp_path: Path, stack: LocalStack) -> Iterator[tuple[str, str, Path]]:
 
 
 def test_the_site_passes_b24_and_keeps_api_metrics_health_internal(
-    proxy: tuple[str, str, Path], stack: LocalStack
+    proxy: tuple[str, str, str], stack: LocalStack
 ) -> None:
     https, http, cert = proxy
     static = requests.get(f"{https}/b24/static/pages.css", verify=cert, timeout=10)
