@@ -33,6 +33,17 @@ from b24app.bitrix import (
     RetryPolicy,
 )
 from b24app.gateway import user_facts
+from b24app.pages.refusals import (
+    EXPIRED,
+    INVALID,
+    INVALID_LINK_TEXT,
+    REFUSED,
+    REFUSED_TEXT,
+    UNAVAILABLE,
+    UNAVAILABLE_TEXT,
+    PageAuthError,
+    expired_text,
+)
 from b24app.portals import UNINSTALLED, Portal
 from b24app.schema import kv
 from b24app.services import Services
@@ -44,36 +55,6 @@ SESSION_MAX_AGE_SECONDS = 4 * 3600  # half a working day; then the user reopens 
 _SECRET_KEY = "pages.session_secret"  # noqa: S105 - the kv row name, not a secret
 _SALT = "b24app.pages.session"
 _MAX_GROUP_LOOKUPS = 50  # one batch request
-
-
-# Why a page cannot be shown; the page says so in Russian and, where reopening the app helps,
-# offers a button that reloads it through the portal (BX24.reloadWindow: a fresh iframe POST).
-EXPIRED, INVALID, UNAVAILABLE, REFUSED, FORGED = (
-    "expired",
-    "invalid",
-    "unavailable",
-    "refused",
-    "forged",
-)
-RELOADABLE = frozenset({EXPIRED, UNAVAILABLE, REFUSED})
-STATUS = {EXPIRED: 401, INVALID: 403, UNAVAILABLE: 503, REFUSED: 403, FORGED: 403}
-
-
-class PageAuthError(Exception):
-    """The page request cannot be trusted; the message is safe to show (in Russian)."""
-
-    def __init__(self, message: str, *, portal: Portal | None = None, kind: str = FORGED) -> None:
-        super().__init__(message)
-        self.portal = portal
-        self.kind = kind
-
-    @property
-    def status(self) -> int:
-        return STATUS.get(self.kind, 403)
-
-    @property
-    def reloadable(self) -> bool:
-        return self.kind in RELOADABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,27 +159,13 @@ def verify_frame_post(svc: Services, post: FramePost) -> tuple[Portal, Viewer]:
         answer = client.batch({"user": ("user.current", {}), "admin": ("user.admin", {})})
     except (PortalUnavailableError, RateLimitedError) as exc:
         log.warning("page auth: portal %s did not answer: %s", portal.member_id, exc.code)
-        raise PageAuthError(
-            "Битрикс24 не ответил на проверку входа: портал недоступен или перегружен. "
-            "Данные не показаны. Попробуйте открыть приложение ещё раз через минуту.",
-            portal=portal,
-            kind=UNAVAILABLE,
-        ) from exc
+        raise PageAuthError(UNAVAILABLE_TEXT, portal=portal, kind=UNAVAILABLE) from exc
     except BitrixError as exc:
         log.warning("page auth refused for portal %s: %s", portal.member_id, exc.code)
-        raise PageAuthError(
-            "Битрикс24 не подтвердил вход: авторизация страницы устарела или отозвана. "
-            "Откройте приложение заново.",
-            portal=portal,
-            kind=REFUSED,
-        ) from exc
+        raise PageAuthError(REFUSED_TEXT, portal=portal, kind=REFUSED) from exc
     facts = user_facts(answer.results.get("user"))
     if facts is None:
-        raise PageAuthError(
-            "Битрикс24 не подтвердил вход. Откройте приложение заново.",
-            portal=portal,
-            kind=REFUSED,
-        )
+        raise PageAuthError(REFUSED_TEXT, portal=portal, kind=REFUSED)
     viewer = Viewer(
         member_id=portal.member_id,
         user_id=int(facts.user_id),
@@ -280,27 +247,14 @@ def load_session(svc: Services, token: str) -> tuple[Portal, Viewer]:
     member_id, _, signed = token.partition(".")
     portal = svc.portals.get(member_id) if member_id and signed else None
     if portal is None or portal.status == UNINSTALLED:
-        raise PageAuthError(
-            "Ссылка недействительна: откройте приложение «Регламент» из меню Битрикс24.",
-            kind=INVALID,
-        )
+        raise PageAuthError(INVALID_LINK_TEXT, kind=INVALID)
     try:
         data = _serializer(svc, portal).loads(signed, max_age=SESSION_MAX_AGE_SECONDS)
     except SignatureExpired as exc:
-        raise PageAuthError(
-            f"Сессия истекла: страница была открыта больше {SESSION_MAX_AGE_SECONDS // 3600} "
-            "часов назад, и для безопасности данные больше не показываются. "
-            "Нажмите «Открыть заново» — Битрикс24 заново подтвердит вход.",
-            portal=portal,
-            kind=EXPIRED,
-        ) from exc
+        message = expired_text(SESSION_MAX_AGE_SECONDS)
+        raise PageAuthError(message, portal=portal, kind=EXPIRED) from exc
     except BadSignature as exc:
-        raise PageAuthError(
-            "Ссылка недействительна (например, приложение переустановлено): "
-            "откройте приложение «Регламент» из меню Битрикс24.",
-            portal=portal,
-            kind=INVALID,
-        ) from exc
+        raise PageAuthError(INVALID_LINK_TEXT, portal=portal, kind=INVALID) from exc
     viewer = Viewer(
         member_id=portal.member_id,
         user_id=int(data["u"]),

@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException
 from b24app.billing_report import build_month_report, parse_month
 from b24app.pages import labels
 from b24app.pages.auth import (
-    PageAuthError,
     Viewer,
     issue_session,
     load_session,
@@ -26,6 +25,7 @@ from b24app.pages.auth import (
 )
 from b24app.pages.configdoc import config_file, config_to_document, save_document
 from b24app.pages.dashboard import build_dashboard
+from b24app.pages.refusals import PageAuthError
 from b24app.pages.settings_form import (
     CALENDAR_FIELDS,
     MONEY_FIELDS,
