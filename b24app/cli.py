@@ -102,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     hint = next_step_hint(services.settings, services, url)
     where = f"http://{args.host}:{server.effective_port}"
     out(f"b24app serving on {where} — {exposure(services.settings)}")
-    out(f"tokens at rest: encrypted ({services.cipher.source})" + (f"\n{hint}" if hint else ""))
+    out(at_rest(services) + (f"\n{hint}" if hint else ""))
     try:
         server.run()
     except KeyboardInterrupt:
@@ -118,6 +118,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def at_rest(services: Services) -> str:
+    """How the stored tokens are protected; a key file beside the database is for trying out."""
+    line = f"tokens at rest: encrypted ({services.cipher.source})"
+    if not services.settings.encryption_keys:
+        line += " — the key lies beside the data: in production set B24APP_ENCRYPTION_KEYS"
+    return line
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Verify the configuration and the portal connection, saying what is wrong (every URL
     and error masked: a webhook's URL carries its secret)."""
@@ -130,7 +138,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{'on' if services.config.shadow_mode else 'off'}"
         )
         out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
-        out(f"tokens at rest: encrypted ({services.cipher.source})")
+        out(at_rest(services))
         out(f"access: {exposure(settings)}")
         return _check_portal(services)
     finally:

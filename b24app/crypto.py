@@ -141,7 +141,7 @@ def load_cipher(settings: Settings, *, create: bool = True) -> TokenCipher:
 
 
 def _write_key_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -77,6 +77,7 @@ def test_local_app_check_says_installed(
     assert "app: installed (version" in out
     assert "None" not in out
     assert "tokens at rest: encrypted (key file" in out
+    assert "in production set B24APP_ENCRYPTION_KEYS" in out
     assert "/api/*: closed (no B24APP_API_TOKEN)" in out
     assert f"portal {stack.portal.domain}: ok" in out
 

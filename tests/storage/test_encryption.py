@@ -89,11 +89,12 @@ def test_tokens_are_stored_encrypted_and_read_back_open(tmp_path: Path) -> None:
 
 
 def test_the_key_file_is_made_private_and_only_for_sqlite(tmp_path: Path) -> None:
-    cipher = load_cipher(Settings(data_dir=tmp_path))
-    mode = stat.S_IMODE(os.stat(key_file(Settings(data_dir=tmp_path))).st_mode)
-    assert mode == 0o600
+    data = tmp_path / "new-data-dir"
+    cipher = load_cipher(Settings(data_dir=data))
+    assert stat.S_IMODE(os.stat(key_file(Settings(data_dir=data))).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(data).st_mode) & 0o077 == 0  # the directory is private too
     assert cipher.source.startswith("key file")
-    again = load_cipher(Settings(data_dir=tmp_path))
+    again = load_cipher(Settings(data_dir=data))
     assert again.decrypt(cipher.encrypt("x")) == "x"
     with pytest.raises(ConfigError, match="B24APP_ENCRYPTION_KEYS: required with PostgreSQL"):
         load_cipher(Settings(data_dir=tmp_path / "pg", database_url="postgresql://h/db"))
