@@ -10,10 +10,13 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from b24app.access import exposure
 from b24app.config import ConfigError, Settings, load_app_config, settings_from_environment
 from b24app.install import ConnectionReport
 from b24app.portals import Portal
+from b24app.redact import RedactingFilter, mask_url, redact
 from b24app.services import Services
 
 log = logging.getLogger("b24app")
@@ -21,14 +24,31 @@ log = logging.getLogger("b24app")
 Command = Callable[[argparse.Namespace], int]
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, secrets: Sequence[str] = (), stream: Any = None) -> None:
+    """One stderr handler on the root logger whose filter masks secrets (b24app.redact):
+    webhook URLs, token parameters, and the configured `secrets` wherever they appear."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "b24app", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    handler.b24app = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
     for noisy in ("fast_bitrix24", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def known_secrets(settings: Settings) -> tuple[str, ...]:
+    """Values the log filter masks wherever they appear."""
+    return (
+        settings.client_secret,
+        settings.api_token,
+        settings.metrics_token,
+        settings.webhook_application_token,
+        *settings.encryption_keys.split(","),
+    )
 
 
 def out(text: str = "") -> None:
@@ -82,10 +102,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     scheduler, leader = build_scheduler(services)
     scheduler.start()
     hint = next_step_hint(services.settings, services, url)
-    out(
-        f"b24app serving on http://{args.host}:{server.effective_port}"
-        + (f" — {hint}" if hint else "")
-    )
+    where = f"http://{args.host}:{server.effective_port}"
+    out(f"b24app serving on {where} — {exposure(services.settings)}")
+    out(at_rest(services) + (f"\n{hint}" if hint else ""))
     try:
         server.run()
     except KeyboardInterrupt:
@@ -101,19 +120,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def at_rest(services: Services) -> str:
+    """How the stored tokens are protected; a key file beside the database is for trying out."""
+    line = f"tokens at rest: encrypted ({services.cipher.source})"
+    if not services.settings.encryption_keys:
+        line += " — the key lies beside the data: in production set B24APP_ENCRYPTION_KEYS"
+    return line
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """Verify the configuration and the portal connection, saying what is wrong."""
+    """Verify the configuration and the portal connection, saying what is wrong (every URL
+    and error masked: a webhook's URL carries its secret)."""
+    services = build_services(args)
+    settings = services.settings
+    try:
+        out(
+            f"config: ok ({settings.config_path or 'regulation defaults'}), "
+            f"{len(services.config.clients)} clients, shadow mode "
+            f"{'on' if services.config.shadow_mode else 'off'}"
+        )
+        out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
+        out(at_rest(services))
+        out(f"access: {exposure(settings)}")
+        return _check_portal(services, fix=args.fix)
+    finally:
+        services.close()
+
+
+def _check_portal(services: Services, *, fix: bool) -> int:
     from b24app.bitrix import BitrixError
     from b24app.install import check_connection
 
-    services = build_services(args)
     settings = services.settings
-    out(
-        f"config: ok ({settings.config_path or 'regulation defaults'}), "
-        f"{len(services.config.clients)} clients, shadow mode "
-        f"{'on' if services.config.shadow_mode else 'off'}"
-    )
-    out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
     portal = services.default_portal()
     if portal is None and settings.webhook_mode:
         services.ensure_webhook_portal("webhook", "")
@@ -121,21 +159,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     if portal is None:
         out("portal: none connected — " + next_step_hint(settings, services, "<public url>"))
         return 1
+    endpoint = services.endpoint_for(portal)  # the URL the calls really go to
+    source = " (B24_WEBHOOK_URL)" if portal.mode == "webhook" or settings.webhook_mode else ""
+    name = portal.domain or urlsplit(endpoint).hostname or portal.member_id
+    out(f"portal {name}: mode {portal.mode}, REST endpoint {mask_url(endpoint)}{source}")
     try:
         report = check_connection(services, portal)
-        out(
-            f"portal {portal.domain}: ok (mode {portal.mode}, app installed: "
-            f"{report.app.get('INSTALLED')}, acting user #{report.profile.get('ID')} "
-            f"{report.profile.get('NAME', '')} {report.profile.get('LAST_NAME', '')})"
-        )
-        if portal.mode == "app":
-            return _check_offline(services, portal, report, fix=args.fix)
     except BitrixError as exc:
-        out(f"portal {portal.domain or portal.client_endpoint}: FAILED: {exc}")
+        out(f"portal {name}: FAILED: {redact(str(exc), known_secrets(settings))}")
         return 1
-    finally:
-        services.close()
-    return 0
+    out(f"app: {describe_app(report.app)}")
+    user = f"{report.profile.get('NAME', '')} {report.profile.get('LAST_NAME', '')}".strip()
+    out(f"acting user: #{report.profile.get('ID')} {user}".rstrip())
+    out(f"portal {name}: ok")
+    if portal.mode != "app":
+        return 0
+    try:
+        return _check_offline(services, portal, report, fix=fix)
+    except BitrixError as exc:
+        out(f"offline handlers: FAILED: {redact(str(exc), known_secrets(settings))}")
+        return 1
 
 
 def _check_offline(
@@ -160,6 +203,18 @@ def _check_offline(
     done = bind(services, portal, services.settings.public_url, online=False)
     out(f"offline handlers: fixed ({done['bound']} bound, {done['errors']} errors)")
     return 0 if not done["errors"] else 1
+
+
+def describe_app(app: Any) -> str:
+    """app.info in words: an incoming webhook has no application (no INSTALLED field)."""
+    if not isinstance(app, dict) or "INSTALLED" not in app:
+        return "none: an incoming webhook has no application (events come from its outgoing one)"
+    if app.get("INSTALLED") in (True, "Y", "true", 1):
+        return f"installed (version {app.get('VERSION', '?')}, status {app.get('STATUS', '?')})"
+    return (
+        "NOT finished: the install page did not call BX24.installFinish — open the app once "
+        "in the portal (Приложения → Регламент)"
+    )
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -225,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_extra_commands()).parse_args(argv)
     try:
         settings = settings_from_environment()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, known_secrets(settings))
         return int(args.func(args))
     except ConfigError as exc:
         sys.stderr.write(f"b24app: configuration error: {exc}\n")

@@ -7,7 +7,7 @@ import enum
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,13 +45,15 @@ class Settings:
     data_dir: Path = Path(".b24app")
     database_url: str = ""
     config_path: Path | None = None
-    api_token: str = ""
+    api_token: str = field(default="", repr=False)  # /api/* and /metrics; unset: closed
+    metrics_token: str = field(default="", repr=False)  # /metrics (and /healthz details) only
+    encryption_keys: str = field(default="", repr=False)  # Fernet keys, newest first
     public_url: str = ""
     client_id: str = ""
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)
     oauth_url: str = DEFAULT_OAUTH_URL
-    webhook_url: str = ""
-    webhook_application_token: str = ""
+    webhook_url: str = field(default="", repr=False)  # its path carries the webhook's secret
+    webhook_application_token: str = field(default="", repr=False)
     auth_connector: str = "b24reglament"
     requests_per_second: float = 2.0
     burst: int = 50
@@ -88,6 +90,8 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "B24APP_DATABASE_URL": ("database_url", str),
     "B24APP_CONFIG": ("config_path", Path),
     "B24APP_API_TOKEN": ("api_token", str),
+    "B24APP_METRICS_TOKEN": ("metrics_token", str),
+    "B24APP_ENCRYPTION_KEYS": ("encryption_keys", str),
     "B24APP_PUBLIC_URL": ("public_url", str),
     "B24_CLIENT_ID": ("client_id", str),
     "B24_CLIENT_SECRET": ("client_secret", str),

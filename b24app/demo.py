@@ -308,6 +308,11 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
                 f"\nStill running — app {stack.url}/healthz, "
                 f"portal {stack.portal.url}/_sandbox/requests. Press Ctrl+C to stop."
             )
+            write(
+                "The read API needs the demo's token (B24APP_API_TOKEN of this run): "
+                f'curl -H "Authorization: Bearer {stack.settings.api_token}" '
+                f"{stack.url}/api/reports/2026-11"
+            )
             threading.Event().wait()
         return 0 if stats["failed"] == 0 else 1
     except KeyboardInterrupt:

@@ -16,9 +16,10 @@ WebRegistrar = Callable[[Flask], None]
 
 
 def cli_registrars() -> list[CliRegistrar]:
-    from b24app import demo, migrate_cli, replay, reports_cli, sla_report
+    from b24app import admin_cli, demo, migrate_cli, replay, reports_cli, sla_report
 
     return [
+        admin_cli.register_cli,
         demo.register_cli,
         migrate_cli.register_cli,
         replay.register_cli,

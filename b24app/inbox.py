@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, case, cast, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from b24app.events import COALESCE_PREFIX, Event, dedup_key
+from b24app.redact import redact
 from b24app.schema import inbox, leases
 from b24app.storage import Database
 
@@ -191,7 +192,7 @@ class Inbox:
         values: dict[str, Any] = {
             "status": FAILED if parked else PENDING,
             "next_attempt_at": self.db.clock() + delay,
-            "last_error": error[:2000],
+            "last_error": redact(error)[:2000],  # shown by `events list`, /api/events
             "lease_until": 0.0,
         }
         stmt = update(inbox).where(inbox.c.id == item.id)

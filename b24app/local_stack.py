@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -56,6 +57,7 @@ class LocalStack:
             client_secret=self.portal.client_secret,
             oauth_url=self.portal.oauth_token_url,
             worker_poll_seconds=0.05,
+            api_token=secrets.token_urlsafe(24),  # /api and /metrics are closed without one
         )
         self.settings = dataclasses.replace(base, **(settings or {}))
         if use_portal_clock:
@@ -98,6 +100,11 @@ class LocalStack:
         if ui:
             self.portal.install_finish()
         log.info("install answered %s", getattr(result, "status", result))
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers for /api/*, /metrics and /healthz details."""
+        return {"Authorization": f"Bearer {self.settings.api_token}"}
 
     @property
     def member_id(self) -> str:

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from b24app.config import settings_from_environment
+from b24app.crypto import load_cipher
 from b24app.storage import Database
 
 
@@ -26,7 +27,8 @@ def register_cli(subparsers: Any) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = Database(settings_from_environment().effective_database_url)
+    settings = settings_from_environment()
+    db = Database(settings.effective_database_url)
     where = db.engine.url.render_as_string(hide_password=True)
     try:
         if args.check:
@@ -35,7 +37,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             return 0 if found.up_to_date else 1
         if args.new_revision:
             return _new_revision(db, args.new_revision)
-        before, after = db.migrate()
+        before, after = db.migrate(load_cipher(settings))
     finally:
         db.dispose()
     if before == after:

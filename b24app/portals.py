@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import requests
 from sqlalchemy import insert, select, update
 
 from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError
+from b24app.crypto import TokenCipher
+from b24app.redact import redact
 from b24app.schema import portals
 from b24app.storage import Database
 
@@ -36,10 +38,10 @@ class Portal:
     domain: str
     client_endpoint: str
     server_endpoint: str
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: float
-    application_token: str
+    application_token: str = field(repr=False)
     scope: str
     user_id: int
     status: str
@@ -53,8 +55,8 @@ class Portal:
 class TokenPair:
     """What the OAuth server answers to a refresh."""
 
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: float
     member_id: str
     client_endpoint: str
@@ -90,11 +92,12 @@ class OAuthServer:
             answer = requests.get(self.token_url, params=params, timeout=OAUTH_TIMEOUT_SECONDS)
             body: dict[str, Any] = answer.json()
         except (requests.RequestException, ValueError) as exc:
-            raise PortalUnavailableError("OAUTH_UNAVAILABLE", str(exc)[:200]) from exc
+            # requests names the URL in its errors, and the query string holds both secrets
+            detail = redact(str(exc), (self.client_secret, refresh_token))[:200]
+            raise PortalUnavailableError("OAUTH_UNAVAILABLE", detail) from None
         if "error" in body or "access_token" not in body:
-            raise OAuthError(
-                str(body.get("error", "invalid_response")), str(body.get("error_description", ""))
-            )
+            description = redact(str(body.get("error_description", "")), (refresh_token,))
+            raise OAuthError(str(body.get("error", "invalid_response")), description)
         expires = float(body.get("expires") or now + float(body.get("expires_in", 3600)))
         return TokenPair(
             access_token=str(body["access_token"]),
@@ -108,25 +111,39 @@ class OAuthServer:
         )
 
 
-class PortalStore:
-    """The portals table."""
+SECRET_COLUMNS = ("access_token", "refresh_token", "application_token")
 
-    def __init__(self, db: Database) -> None:
+
+class PortalStore:
+    """The portals table; its tokens are stored encrypted (b24app.crypto) and read back open."""
+
+    def __init__(self, db: Database, cipher: TokenCipher) -> None:
         self.db = db
+        self.cipher = cipher
+
+    def _portal(self, row: Any) -> Portal:
+        values = dict(row._mapping)
+        for name in SECRET_COLUMNS:
+            values[name] = self.cipher.decrypt(values[name])
+        return Portal(**values)
+
+    def _sealed(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: self.cipher.encrypt(v) if k in SECRET_COLUMNS else v for k, v in values.items()}
 
     def get(self, member_id: str) -> Portal | None:
         with self.db.begin() as conn:
             row = conn.execute(select(portals).where(portals.c.member_id == member_id)).first()
-        return Portal(**row._mapping) if row else None
+        return self._portal(row) if row else None
 
     def installed(self) -> list[Portal]:
         with self.db.begin() as conn:
             rows = conn.execute(select(portals).where(portals.c.status != UNINSTALLED)).all()
-        return [Portal(**r._mapping) for r in rows]
+        return [self._portal(r) for r in rows]
 
     def save_install(self, **values: Any) -> Portal:
         """Insert or overwrite a portal on install (a reinstall brings a new application token)."""
         values = dict(values, status=INSTALLED, installed_at=self.db.clock(), last_error="")
+        values = self._sealed(values)
         member_id = values["member_id"]
         with self.db.begin() as conn:
             changed = conn.execute(
@@ -152,14 +169,17 @@ class PortalStore:
             conn.execute(
                 update(portals)
                 .where(portals.c.member_id == member_id)
-                .values(status=status, last_error=error[:1000])
+                .values(status=status, last_error=redact(error)[:1000])
             )
 
     def store_refreshed(self, member_id: str, old_refresh: str, pair: TokenPair) -> bool:
-        """Persist a rotated pair atomically, only over the refresh token it replaced."""
+        """Persist a rotated pair atomically, only over the refresh token it replaced.
+
+        Encryption is randomised, so the condition compares the stored ciphertext that opened
+        to `old_refresh`, read in the same transaction."""
         values: dict[str, Any] = {
-            "access_token": pair.access_token,
-            "refresh_token": pair.refresh_token,
+            "access_token": self.cipher.encrypt(pair.access_token),
+            "refresh_token": self.cipher.encrypt(pair.refresh_token),
             "expires_at": pair.expires_at,
             "refreshed_at": self.db.clock(),
             "status": INSTALLED,
@@ -168,13 +188,30 @@ class PortalStore:
         if pair.client_endpoint:
             values["client_endpoint"] = pair.client_endpoint
         with self.db.begin() as conn:
+            stored = conn.execute(
+                select(portals.c.refresh_token).where(portals.c.member_id == member_id)
+            ).scalar()
+            if stored is None or self.cipher.decrypt(stored) != old_refresh:
+                return False
             return bool(
                 conn.execute(
                     update(portals)
-                    .where(portals.c.member_id == member_id, portals.c.refresh_token == old_refresh)
+                    .where(portals.c.member_id == member_id, portals.c.refresh_token == stored)
                     .values(**values)
                 ).rowcount
             )
+
+    def reencrypt(self) -> int:
+        """Every stored token under the newest key (`b24app keys reencrypt`); returns rows."""
+        count = 0
+        with self.db.begin() as conn:
+            for row in conn.execute(select(portals)).all():
+                values = {name: self.cipher.rotate(getattr(row, name)) for name in SECRET_COLUMNS}
+                conn.execute(
+                    update(portals).where(portals.c.member_id == row.member_id).values(**values)
+                )
+                count += 1
+        return count
 
 
 class PortalTokens:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from b24app.access import nonempty, query
 from b24app.billing_report import UnknownClientError, build_month_report, parse_month
 from b24app.report_render import render_csv, render_json, render_xlsx
 from b24app.services import Services
@@ -38,10 +39,11 @@ def api_report(spec: str) -> Any:
         year, month = parse_month(month_text)
     except ValueError as exc:
         return _error(400, "bad_month", str(exc))
-    member_id = request.args.get("member_id") or _default_member(svc)
+    params = query(request.args, {"member_id": nonempty, "client": nonempty})
+    member_id = params.get("member_id") or _default_member(svc)
     if not member_id:
         return _error(404, "no_portal", "no portal is installed")
-    client = request.args.get("client") or None
+    client = params.get("client")
     try:
         report = build_month_report(
             svc.db, svc.config, member_id, year, month, svc.tz, client=client

@@ -13,12 +13,14 @@ from b24app.bitrix import BitrixClient, CallStats, RetryPolicy, Transport
 from b24app.calendar_source import build_calendar
 from b24app.clocks import ClockStore
 from b24app.config import Settings
+from b24app.crypto import TokenCipher, check_database_key, load_cipher
 from b24app.effects import EffectApplier
 from b24app.features import AUTH_CONNECTOR, FeatureStore
 from b24app.gateway import PortalGateway
 from b24app.inbox import Inbox
 from b24app.portals import INSTALLED, OAuthServer, Portal, PortalStore, PortalTokens
 from b24app.rate_gate import SharedRateGate
+from b24app.redact import mask_url
 from b24app.storage import Clock, Database
 from b24app.task_store import TaskStore
 from handlers import router as default_router
@@ -44,6 +46,7 @@ class Services:
         retry: RetryPolicy | None = None,
         router: Router | None = None,
         gateway_factory: Callable[[str], PortalGateway | None] | None = None,
+        cipher: TokenCipher | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
@@ -51,12 +54,18 @@ class Services:
         self.retry = retry
         self.router = router or default_router
         self._gateway_factory = gateway_factory  # tests and benchmarks: a fake portal
+        self.cipher = cipher or load_cipher(settings)
         self.db = Database(settings.effective_database_url, clock=clock)
         self.db.create_schema()
+        try:
+            check_database_key(self.db, self.cipher)
+        except Exception:
+            self.db.dispose()
+            raise
         self.inbox = Inbox(
             self.db, max_attempts=settings.max_attempts, lease_seconds=settings.inbox_lease_seconds
         )
-        self.portals = PortalStore(self.db)
+        self.portals = PortalStore(self.db, self.cipher)
         self.features = FeatureStore(self.db)
         self.oauth = OAuthServer(settings.oauth_url, settings.client_id, settings.client_secret)
         self.stats = CallStats()
@@ -103,12 +112,13 @@ class Services:
         return portal.application_token if portal and portal.status != "uninstalled" else ""
 
     def ensure_webhook_portal(self, member_id: str, domain: str) -> None:
-        """Webhook mode: remember the portal the outgoing webhook speaks for."""
+        """Webhook mode: remember the portal the outgoing webhook speaks for (its URL is read
+        from the environment at every call; the database keeps it masked)."""
         if self.portals.get(member_id) is None:
             self.portals.save_install(
                 member_id=member_id,
                 domain=domain,
-                client_endpoint=self.settings.webhook_url,
+                client_endpoint=mask_url(self.settings.webhook_url),
                 server_endpoint="",
                 application_token=self.settings.webhook_application_token,
                 user_id=self.webhook_user_id(),
@@ -119,12 +129,19 @@ class Services:
         match = _WEBHOOK_USER.search(self.settings.webhook_url)
         return int(match.group(1)) if match else 0
 
+    def endpoint_for(self, portal: Portal) -> str:
+        """The REST endpoint calls for this portal go to (a webhook's comes from B24_WEBHOOK_URL,
+        never from the database); mask it before showing it."""
+        if portal.mode == "webhook" or self.settings.webhook_mode:
+            return self.settings.webhook_url
+        return portal.client_endpoint
+
     def client_for(self, portal: Portal) -> BitrixClient:
         gate = self._shared_gate(portal.member_id)
         if portal.mode == "webhook" or self.settings.webhook_mode:
             return BitrixClient(
                 self.transport,
-                self.settings.webhook_url,
+                self.endpoint_for(portal),
                 None,
                 retry=self.retry,
                 stats=self.stats,

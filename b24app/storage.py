@@ -53,7 +53,7 @@ class Database:
             return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -76,9 +76,10 @@ class Database:
         if before is None:
             log.info("empty database: schema created (revision %s)", after)
 
-    def migrate(self) -> tuple[str | None, str]:
+    def migrate(self, cipher: Any = None) -> tuple[str | None, str]:
         """Upgrade to the head revision in one transaction (PostgreSQL: under an advisory lock,
-        so instances starting together on an empty database create it once)."""
+        so instances starting together on an empty database create it once). Revisions that
+        encrypt stored tokens need `cipher` (b24app.crypto.TokenCipher)."""
         from b24app import migrations
 
         try:
@@ -86,7 +87,7 @@ class Database:
                 lock = migrations.lock_statement(self.engine.dialect.name)
                 if lock is not None:
                     conn.execute(lock)
-                return migrations.upgrade(conn)
+                return migrations.upgrade(conn, cipher=cipher)
         except migrations.MigrationError as exc:
             raise SchemaMismatchError(str(exc)) from exc
 

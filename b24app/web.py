@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +12,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from b24app import install as installer
+from b24app.access import (
+    BadParameterError,
+    guard,
+    int_between,
+    may_see_details,
+    nonempty,
+    one_of,
+    query,
+)
 from b24app.api import task_view
 from b24app.events import APP_EVENTS, MalformedEventError, parse_event, safe_auth, tokens_match
 from b24app.extensions import web_registrars
 from b24app.metrics import render_metrics
 from b24app.portals import Portal
+from b24app.redact import redact
 from b24app.services import Services
 
 log = logging.getLogger(__name__)
@@ -122,26 +131,23 @@ _INSTALL_FINISH = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 
 # -- read API --------------------------------------------------------------------------------
 @bp.before_app_request
-def require_api_token() -> Any:
-    if not request.path.startswith("/api/"):
-        return None
-    token = services().settings.api_token
-    if not token:
-        return None
-    given = request.headers.get("Authorization", "")
-    if not given.startswith("Bearer ") or not hmac.compare_digest(
-        given[7:].encode(), token.encode()
-    ):
-        return _error(401, "unauthorized", "send Authorization: Bearer <B24APP_API_TOKEN>")
-    return None
+def require_credentials() -> Any:
+    """/api/* and /metrics: a bearer token, and closed when none is configured (b24app.access)."""
+    return guard(request, services().settings)
+
+
+INBOX_STATUSES = ("pending", "processing", "done", "failed", "ignored")
 
 
 @bp.get("/api/tasks/<int:task_id>")
 def api_task(task_id: int) -> Any:
     svc = services()
-    member_id = request.args.get("member_id") or _default_member()
+    params = query(request.args, {"member_id": nonempty})
+    member_id = params.get("member_id") or _default_member()
     if not member_id:
         return _error(404, "no_portal", "no portal is installed")
+    if svc.portals.get(member_id) is None:
+        return _error(404, "unknown_portal", f"no portal with member_id {member_id!r}")
     view = task_view(svc, member_id, task_id)
     if view is None:
         return _error(404, "unknown_task", f"the app has no record of task {task_id}")
@@ -150,8 +156,8 @@ def api_task(task_id: int) -> Any:
 
 @bp.get("/api/events")
 def api_events() -> Any:
-    status = request.args.get("status")
-    rows = services().inbox.list_rows(status, limit=min(int(request.args.get("limit", 50)), 500))
+    params = query(request.args, {"status": one_of(*INBOX_STATUSES), "limit": int_between(1, 500)})
+    rows = services().inbox.list_rows(params.get("status"), limit=params.get("limit", 50))
     return jsonify({"events": rows})
 
 
@@ -162,16 +168,25 @@ def _default_member() -> str:
 
 @bp.get("/healthz")
 def healthz() -> Any:
+    """Anonymous callers get ok/degraded only; the details need the API or metrics token."""
     svc = services()
     try:
         inbox = svc.inbox.stats()
         database = "ok"
     except SQLAlchemyError as exc:
         inbox, database = {}, f"error: {type(exc).__name__}"
-    portals = [_portal_health(svc, p) for p in svc.portals.installed()]
+    try:
+        installed = svc.portals.installed() if database == "ok" else []
+    except SQLAlchemyError as exc:
+        installed, database = [], f"error: {type(exc).__name__}"
+    portals = [_portal_health(svc, p) for p in installed]
     ok = database == "ok" and all(p["status"] == "installed" for p in portals)
+    code = 200 if database == "ok" else 503
+    status = "ok" if ok else "degraded"
+    if not may_see_details(request, svc.settings):
+        return jsonify({"status": status}), code
     body = {
-        "status": "ok" if ok else "degraded",
+        "status": status,
         "database": database,
         "inbox": inbox,
         "portals": portals,
@@ -185,7 +200,7 @@ def healthz() -> Any:
         },
         "chat_access_errors": svc.chat_access_errors,
     }
-    return jsonify(body), 200 if database == "ok" else 503
+    return jsonify(body), code
 
 
 def _portal_health(svc: Services, portal: Portal) -> dict[str, Any]:
@@ -194,7 +209,7 @@ def _portal_health(svc: Services, portal: Portal) -> dict[str, Any]:
         "domain": portal.domain,
         "status": portal.status,
         "mode": portal.mode,
-        "last_error": portal.last_error,
+        "last_error": redact(portal.last_error),
     }
     if portal.mode == "app":
         features = svc.features.get(portal.member_id)
@@ -212,6 +227,10 @@ def _json_http_error(exc: HTTPException) -> Any:
     return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "")
 
 
+def _bad_parameter(exc: BadParameterError) -> Any:
+    return _error(400, "bad_parameter", str(exc))
+
+
 def create_app(svc: Services, *, wakeup: Callable[[], None] | None = None) -> Flask:
     """The Flask app; starts no threads, so tests and WSGI servers can call it freely."""
     app = Flask(__name__)
@@ -221,6 +240,7 @@ def create_app(svc: Services, *, wakeup: Callable[[], None] | None = None) -> Fl
         app.extensions["b24app.wakeup"] = wakeup
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _json_http_error)
+    app.register_error_handler(BadParameterError, _bad_parameter)
     for register in web_registrars():
         register(app)
     return app

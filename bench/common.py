@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24app.crypto import generate_key
 from b24app.local_stack import free_port
 from b24app.sandbox import SandboxPortal
+
+API_TOKEN = "bench-api-token"  # noqa: S105 - loopback benchmarks only
+ENCRYPTION_KEY = generate_key()
 
 GOOD_TITLE = "Исправить опечатку на главной странице сайта №{n}"
 GOOD_TEXT = (
@@ -123,6 +127,8 @@ class AppProcess:
             "B24APP_WORKER_POLL_SECONDS": "0.05",
             "B24APP_CATCHUP_INTERVAL_SECONDS": "2",
             "B24APP_LOG_LEVEL": "INFO",
+            "B24APP_API_TOKEN": API_TOKEN,  # /metrics and /healthz details need it
+            "B24APP_ENCRYPTION_KEYS": ENCRYPTION_KEY,  # the same for every instance (PostgreSQL)
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -213,8 +219,10 @@ class AppProcess:
 
 
 def http_get(url: str, timeout: float = 10.0) -> tuple[int, str]:
+    """GET with the bench's API token (the app's /metrics and /api are closed without it)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {API_TOKEN}"})  # noqa: S310 - loopback
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - loopback
             return int(answer.status), answer.read().decode()
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read().decode()

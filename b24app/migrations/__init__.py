@@ -60,11 +60,14 @@ class SchemaState:
         return f"the database is at revision {self.current}, this app needs {self.head}"
 
 
-def config(connection: Connection | None = None) -> Config:
+def config(connection: Connection | None = None, cipher: Any = None) -> Config:
+    """Alembic's config; revisions that move data read `cipher` (b24app.crypto.TokenCipher)
+    from its attributes."""
     cfg = Config()
     cfg.set_main_option("script_location", SCRIPT_LOCATION)
     cfg.set_main_option("file_template", "v%%(rev)s_%%(slug)s")  # importable module names
     cfg.attributes["connection"] = connection
+    cfg.attributes["cipher"] = cipher
     return cfg
 
 
@@ -89,7 +92,7 @@ def state(conn: Connection) -> SchemaState:
 
 
 def upgrade(
-    conn: Connection, *, target: str = "head", build_fresh: bool = True
+    conn: Connection, *, target: str = "head", build_fresh: bool = True, cipher: Any = None
 ) -> tuple[str | None, str]:
     """Bring the database to `target` inside the caller's transaction; returns (before, after).
 
@@ -110,7 +113,7 @@ def upgrade(
     if found.current is None and not found.empty:
         _adopt_pre_alembic(conn)
     with EnvironmentContext(
-        config(conn),
+        config(conn, cipher),
         script_directory(),
         fn=lambda rev, _ctx: script_directory()._upgrade_revs(target, rev),
         destination_rev=target,

@@ -20,12 +20,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from b24app.bitrix import AuthRevokedError, BitrixClient, BitrixError, RetryPolicy
+from b24app.bitrix import (
+    AuthRevokedError,
+    BitrixClient,
+    BitrixError,
+    PortalUnavailableError,
+    RateLimitedError,
+    RetryPolicy,
+)
 from b24app.gateway import user_facts
+from b24app.pages.refusals import (
+    EXPIRED,
+    INVALID,
+    INVALID_LINK_TEXT,
+    REFUSED,
+    REFUSED_TEXT,
+    UNAVAILABLE,
+    UNAVAILABLE_TEXT,
+    PageAuthError,
+    expired_text,
+)
 from b24app.portals import UNINSTALLED, Portal
 from b24app.schema import kv
 from b24app.services import Services
@@ -37,14 +55,6 @@ SESSION_MAX_AGE_SECONDS = 4 * 3600  # half a working day; then the user reopens 
 _SECRET_KEY = "pages.session_secret"  # noqa: S105 - the kv row name, not a secret
 _SALT = "b24app.pages.session"
 _MAX_GROUP_LOOKUPS = 50  # one batch request
-
-
-class PageAuthError(Exception):
-    """The page request cannot be trusted; the message is safe to show (in Russian)."""
-
-    def __init__(self, message: str, *, portal: Portal | None = None) -> None:
-        super().__init__(message)
-        self.portal = portal
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +157,15 @@ def verify_frame_post(svc: Services, post: FramePost) -> tuple[Portal, Viewer]:
     )
     try:
         answer = client.batch({"user": ("user.current", {}), "admin": ("user.admin", {})})
+    except (PortalUnavailableError, RateLimitedError) as exc:
+        log.warning("page auth: portal %s did not answer: %s", portal.member_id, exc.code)
+        raise PageAuthError(UNAVAILABLE_TEXT, portal=portal, kind=UNAVAILABLE) from exc
     except BitrixError as exc:
         log.warning("page auth refused for portal %s: %s", portal.member_id, exc.code)
-        raise PageAuthError("Портал не подтвердил авторизацию.", portal=portal) from exc
+        raise PageAuthError(REFUSED_TEXT, portal=portal, kind=REFUSED) from exc
     facts = user_facts(answer.results.get("user"))
     if facts is None:
-        raise PageAuthError("Портал не подтвердил авторизацию.", portal=portal)
+        raise PageAuthError(REFUSED_TEXT, portal=portal, kind=REFUSED)
     viewer = Viewer(
         member_id=portal.member_id,
         user_id=int(facts.user_id),
@@ -234,14 +247,14 @@ def load_session(svc: Services, token: str) -> tuple[Portal, Viewer]:
     member_id, _, signed = token.partition(".")
     portal = svc.portals.get(member_id) if member_id and signed else None
     if portal is None or portal.status == UNINSTALLED:
-        raise PageAuthError("Сессия недействительна: откройте приложение в Битрикс24 заново.")
+        raise PageAuthError(INVALID_LINK_TEXT, kind=INVALID)
     try:
         data = _serializer(svc, portal).loads(signed, max_age=SESSION_MAX_AGE_SECONDS)
+    except SignatureExpired as exc:
+        message = expired_text(SESSION_MAX_AGE_SECONDS)
+        raise PageAuthError(message, portal=portal, kind=EXPIRED) from exc
     except BadSignature as exc:
-        raise PageAuthError(
-            "Сессия истекла или недействительна: откройте приложение в Битрикс24 заново.",
-            portal=portal,
-        ) from exc
+        raise PageAuthError(INVALID_LINK_TEXT, portal=portal, kind=INVALID) from exc
     viewer = Viewer(
         member_id=portal.member_id,
         user_id=int(data["u"]),

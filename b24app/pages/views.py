@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException
 from b24app.billing_report import build_month_report, parse_month
 from b24app.pages import labels
 from b24app.pages.auth import (
-    PageAuthError,
     Viewer,
     issue_session,
     load_session,
@@ -26,6 +25,7 @@ from b24app.pages.auth import (
 )
 from b24app.pages.configdoc import config_file, config_to_document, save_document
 from b24app.pages.dashboard import build_dashboard
+from b24app.pages.refusals import PageAuthError
 from b24app.pages.settings_form import (
     CALENDAR_FIELDS,
     MONEY_FIELDS,
@@ -237,8 +237,15 @@ def settings_page() -> Response:
 def _refused(exc: PageAuthError) -> Response:
     if exc.portal is not None:
         g.frame_portal = exc.portal
-    body = render_template("page_message.html", ctx=None, labels=labels, message=str(exc))
-    return Response(body, status=403, mimetype="text/html")
+    body = render_template(
+        "page_message.html",
+        ctx=None,
+        labels=labels,
+        message=str(exc),
+        kind=exc.kind,
+        reload=exc.reloadable,
+    )
+    return Response(body, status=exc.status, mimetype="text/html")
 
 
 @bp.errorhandler(HTTPException)

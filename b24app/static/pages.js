@@ -25,6 +25,20 @@
     });
   });
 
+  // «Открыть заново» on an expired or refused session: the portal reloads the app's frame
+  // with a fresh POST (BX24.reloadWindow); outside the portal the page's text says where to go.
+  var reload = document.querySelector("[data-reload]");
+  if (reload) {
+    reload.addEventListener("click", function () {
+      if (hasBx && typeof bx.reloadWindow === "function") {
+        bx.reloadWindow();
+      } else {
+        var hint = document.getElementById("reload-hint");
+        if (hint) { hint.hidden = false; }
+      }
+    });
+  }
+
   // The month picker submits itself.
   var month = document.querySelector("form.month input[name=month]");
   if (month) {

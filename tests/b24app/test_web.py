@@ -13,9 +13,10 @@ from werkzeug.test import TestResponse
 
 from b24app.services import Services
 from b24app.web import create_app
-from tests.webapp import MEMBER, event_body, installed_services
+from tests.webapp import API_TOKEN, MEMBER, event_body, installed_services
 
 FORM = {"content_type": "application/x-www-form-urlencoded"}
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def js(answer: TestResponse) -> dict[str, Any]:
@@ -130,10 +131,11 @@ def test_api_needs_bearer_token(client: FlaskClient) -> None:
 
 def test_healthz_and_metrics(client: FlaskClient) -> None:
     client.post("/b24/events", data=event_body("ontaskadd.txt"), **FORM)
-    health = client.get("/healthz")
+    assert js(client.get("/healthz")) == {"status": "ok"}  # anonymous: no details
+    health = client.get("/healthz", headers=AUTH)
     assert health.status_code == 200
     assert js(health)["inbox"]["pending"] == 1
     assert js(health)["portals"][0]["status"] == "installed"
-    metrics = client.get("/metrics").get_data(as_text=True)
+    metrics = client.get("/metrics", headers=AUTH).get_data(as_text=True)
     assert 'b24app_inbox_events{status="pending"} 1' in metrics
     assert "b24app_inbox_oldest_pending_seconds" in metrics

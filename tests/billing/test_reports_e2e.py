@@ -79,6 +79,7 @@ def stack(
         "B24_APPLICATION_TOKEN": "token",
         "B24APP_REQUESTS_PER_SECOND": "100",
         "B24APP_TIMEZONE": "",
+        "B24APP_API_TOKEN": "s3cret",  # /api is closed without one
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -171,6 +172,7 @@ def test_web_reports(stack: Stack) -> None:
     assert main(["sync-time", "--month", "2026-11"]) == 0
     svc = stack.services()
     client = create_app(svc).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer s3cret"
     doc = client.get("/api/reports/2026-11").get_json()
     assert [c["client"] for c in doc["clients"]] == [ROMASHKA, LYUTIK, "ИП Иванов"]
     one = client.get("/api/reports/2026-11", query_string={"client": LYUTIK}).get_json()

@@ -18,6 +18,7 @@ from b24app.local_stack import LocalStack, free_port
 from b24app.sandbox import SandboxPortal
 from rules.regulation import AppConfig
 
+API_TOKEN = "serve-api-token"  # ServeProcess's B24APP_API_TOKEN (health details need it)
 GOOD_TITLE = "Добавить поле ИНН в карточку компании"
 GOOD_TEXT = (
     "В карточке компании https://acme.bitrix24.ru/crm/company/details/5/ нужно поле ИНН: "
@@ -70,8 +71,8 @@ class ServeProcess:
             B24_OAUTH_URL=portal.oauth_token_url,
             B24APP_WORKER_POLL_SECONDS="0.05",
             B24APP_LOG_LEVEL="INFO",
-            **env,
         )
+        self.env.update({"B24APP_API_TOKEN": API_TOKEN, **env})
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "serve.log"
 
@@ -102,5 +103,7 @@ class ServeProcess:
                 self.kill()
 
     def health(self) -> dict[str, Any]:
-        answer: dict[str, Any] = requests.get(f"{self.url}/healthz", timeout=5).json()
+        answer: dict[str, Any] = requests.get(
+            f"{self.url}/healthz", headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=5
+        ).json()
         return answer

@@ -85,7 +85,7 @@ def test_revoked_refresh_token_keeps_events_until_reinstall(stack: LocalStack) -
     deadline = time.monotonic() + 10
     while stack.services.inbox.stats()["pending"] == 0 and time.monotonic() < deadline:
         time.sleep(0.05)  # the worker is still recording the refused attempt
-    health = stack.app.test_client().get("/healthz").get_json()
+    health = stack.app.test_client().get("/healthz", headers=stack.auth).get_json()
     assert isinstance(health, dict)
     assert health["status"] == "degraded"
     assert health["portals"][0]["status"] == "needs_reinstall"

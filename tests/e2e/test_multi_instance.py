@@ -24,6 +24,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from b24app.crypto import generate_key
 from b24app.sandbox import SandboxPortal
 from b24app.storage import Database
 from scheduler import LEASE_SECONDS
@@ -125,6 +126,7 @@ def test_three_instances_process_each_event_once_and_survive_a_kill(tmp_path: Pa
     with pg_schema() as url, SandboxPortal(rate_limit=None) as portal:
         env = {
             "B24APP_DATABASE_URL": url,
+            "B24APP_ENCRYPTION_KEYS": generate_key(),  # one key for every instance
             "B24APP_INBOX_LEASE_SECONDS": str(INBOX_LEASE_SECONDS),
             "B24APP_CATCHUP_INTERVAL_SECONDS": "1",  # the leader renews its lease every second
             "B24APP_REQUESTS_PER_SECOND": "1000",  # the sandbox has no rate limit here

@@ -17,7 +17,7 @@ from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, app_comments, people
 
 
 def api(stack: LocalStack, task: int) -> dict[str, Any]:
-    answer = requests.get(f"{stack.url}/api/tasks/{task}", timeout=10)
+    answer = requests.get(f"{stack.url}/api/tasks/{task}", headers=stack.auth, timeout=10)
     assert answer.status_code == 200
     body: dict[str, Any] = answer.json()
     return body

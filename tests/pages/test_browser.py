@@ -103,7 +103,7 @@ def test_a_client_sees_only_its_company(page: Any, scenario: Scenario) -> None:
 def test_a_forged_auth_id_gets_403(page: Any, scenario: Scenario) -> None:
     frame, status = open_in_portal(page, scenario, 1, auth_id="forged-by-someone")
     assert status == 403
-    sync_api.expect(frame.locator("#message")).to_contain_text("Портал не подтвердил авторизацию")
+    sync_api.expect(frame.locator("#message")).to_contain_text("Битрикс24 не подтвердил вход")
     assert ROMASHKA not in frame.locator("body").inner_text()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from b24app import migrations
 from b24app.cli import main
+from b24app.crypto import generate_key
 from b24app.inbox import Inbox
 from b24app.schema import metadata
 from b24app.storage import Database, SchemaMismatchError, normalise_url
@@ -120,19 +122,24 @@ def test_foreign_tables_are_not_touched(db_url: str) -> None:
 
 
 def test_migrate_command_and_refusal_at_start(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     db = Database(db_url)
     replay(db, "0001")
     monkeypatch.setenv("B24APP_DATABASE_URL", db_url)
+    monkeypatch.setenv("B24APP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("B24APP_ENCRYPTION_KEYS", generate_key())
     assert main(["events", "list"]) == 2  # any command that starts the app
     assert "run `b24app migrate`" in capsys.readouterr().err
     assert main(["migrate", "--check"]) == 1
     assert main(["migrate"]) == 0
-    assert "0001 → 0002" in capsys.readouterr().out
+    assert f"0001 → {migrations.head()}" in capsys.readouterr().out
     assert main(["migrate", "--check"]) == 0
     assert main(["migrate"]) == 0
-    assert "already at revision 0002" in capsys.readouterr().out
+    assert f"already at revision {migrations.head()}" in capsys.readouterr().out
     db.dispose()
 
 

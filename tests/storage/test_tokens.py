@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from b24app.crypto import TokenCipher, generate_key
 from b24app.portals import OAuthServer, PortalStore, PortalTokens
 from b24app.sandbox import SandboxPortal
 from b24app.storage import Database
 
 INSTANCES = 4
+CIPHER = TokenCipher([generate_key().encode()], "test")  # every instance shares the key
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def test_concurrent_refreshes_make_one_oauth_call(
     db: Database, db_url: str, portal: SandboxPortal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = portal.issue_token(1)
-    PortalStore(db).save_install(
+    PortalStore(db, CIPHER).save_install(
         member_id=portal.member_id,
         domain=portal.domain,
         client_endpoint=portal.rest_url,
@@ -48,7 +50,7 @@ def test_concurrent_refreshes_make_one_oauth_call(
     start = threading.Barrier(INSTANCES)
 
     def refresh(engine: Database) -> None:
-        tokens = PortalTokens(PortalStore(engine), oauth, portal.member_id)
+        tokens = PortalTokens(PortalStore(engine, CIPHER), oauth, portal.member_id)
         start.wait()
         got.append(tokens.refresh(old.token))
 
@@ -59,7 +61,7 @@ def test_concurrent_refreshes_make_one_oauth_call(
         thread.join()
     for engine in engines:
         engine.dispose()
-    stored = PortalStore(db).get(portal.member_id)
+    stored = PortalStore(db, CIPHER).get(portal.member_id)
     assert stored is not None
     assert portal.count("oauth.token") == 1
     assert got == [stored.access_token] * INSTANCES
