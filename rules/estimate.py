@@ -1,118 +1,26 @@
-"""п. 3.1, 3.4, 4.1, 4.3: read an integrator's estimate and term, round it, decide on approval."""
+"""п. 3.1, 3.4, 4.1, 4.3: read an integrator's estimate and term, round it, decide on approval.
+
+How a comment is read (REGULATION.md, "Reading comments", estimates): rules.durations finds every
+amount of time; this module decides from the words around each one what it is. A total
+(«итого 3 ч») wins; otherwise the amounts after the estimate keyword are summed (a breakdown,
+«4 часа + 30 минут»), alternatives («2 или 3 часа») and ranges give their upper bound, time already
+spent («15 минут уже потрачено») and the time when an estimate comes («дам через 2 часа») are
+left out, and days are an amount of work («1 день», «полдня») unless they are a term
+(«срок 2 дня», «3 рабочих дня» beside an amount in hours). A comment that clearly is an
+estimate but cannot be read gives `Unreadable`, never a guess.
+"""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
+from rules.durations import Amount, Unit, find_amounts
 from rules.regulation import RegulationConfig
 
-_NUMBER_WORDS: dict[str, int] = {
-    "один": 1,
-    "одна": 1,
-    "одну": 1,
-    "два": 2,
-    "две": 2,
-    "три": 3,
-    "четыре": 4,
-    "пять": 5,
-    "шесть": 6,
-    "семь": 7,
-    "восемь": 8,
-    "девять": 9,
-    "десять": 10,
-    "пятнадцать": 15,
-    "двадцать": 20,
-    "тридцать": 30,
-    "сорок": 40,
-    "пятьдесят": 50,
-}
-_ONE_AND_HALF = "полтора"
-_NUM = rf"(?<![\d.,])\d{{1,5}}(?:[.,]\d{{1,3}})?|\b(?:{'|'.join(_NUMBER_WORDS)}|{_ONE_AND_HALF})\b"
-_HOUR_UNIT = r"(?:ч(?:ас(?:а|ов)?)?\.?|h(?:rs?|ours?)?)(?![a-zа-я])"
-_MINUTE_UNIT = r"(?:\s*(?:мин(?:ут[аыу]?)?\.?|min(?:ute)?s?|m)|м)(?![a-zа-я])"
-_HOURS = rf"(?:(?P<h>{_NUM})\s*{_HOUR_UNIT}|(?<![\d\w])(?P<bare>час|часа)(?![a-zа-я]))"
-_MINUTES = rf"(?P<m>{_NUM}){_MINUTE_UNIT}"
-_ONLY_MINUTES = rf"(?P<om>{_NUM}){_MINUTE_UNIT}"
-_HALF = r"(?<![\w])(?P<half>пол\s?часа|получаса)(?![a-zа-я])"
-_QUARTER = r"(?<![\w])(?P<quarter>четверть\s+часа)(?![a-zа-я])"
-_DURATION_RE = re.compile(
-    rf"{_HALF}|{_QUARTER}|{_HOURS}(?:\s*(?:и\s+)?{_MINUTES})?|{_ONLY_MINUTES}", re.IGNORECASE
-)
-_BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
-_KEYWORD_RE = re.compile(r"(?<![\w])(?:пере)?(?:оцен|estimat)\w*")
-_CLOCK_RE = re.compile(r"[\s:—–-]*(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?!\d)")
-# «оценку дам через 2 часа»: the duration is when the estimate comes, not the estimate.
-_DELAY_WORDS = frozenset(
-    [
-        "через",
-        "течение",
-        "дам",
-        "дадим",
-        "пришлю",
-        "пришлем",
-        "сообщу",
-        "сообщим",
-        "напишу",
-        "напишем",
-        "подготовлю",
-        "предоставлю",
-        "позже",
-        "завтра",
-        "сегодня",
-        "ушло",
-        "ушел",
-        "ушла",
-        "потрачено",
-        "потратил",
-        "потратили",
-        "затрачено",
-        "заняла",
-        "занял",
-        "заняло",
-    ]
-)
-_TOTAL_RE = re.compile(r"(?<![\w])(?:итого|всего)\w*")
-# Words that may stand around a bare duration without making it something other than an estimate.
-_FILLER = frozenset(
-    [
-        "примерно",
-        "около",
-        "ориентировочно",
-        "предварительно",
-        "где-то",
-        "порядка",
-        "плюс-минус",
-        "займет",
-        "займут",
-        "потребуется",
-        "понадобится",
-        "уйдет",
-        "работы",
-        "работ",
-        "на",
-        "это",
-        "срок",
-        "сроки",
-        "срока",
-        "реализации",
-        "выполнения",
-        "в",
-        "течение",
-        "за",
-        "до",
-        "задача",
-        "работа",
-        "доработка",
-    ]
-)
-_INT_WORDS = "|".join(_NUMBER_WORDS)
-_DAYS_RE = re.compile(
-    rf"(?<![\w.,])(?P<n>\d{{1,3}}|{_INT_WORDS})\s*(?:(?P<work>рабоч\w*)\s*|(?P<cal>календарн\w*)\s*)?"
-    r"(?:(?P<days>дн(?:я|ей)|день|дн\.)|(?P<weeks>недел[юиья]\w*))(?![a-zа-я])"
-)
 MONTHS_GENITIVE = (
     "января",
     "февраля",
@@ -131,6 +39,46 @@ _UNTIL_RE = re.compile(
     r"(?<![\w])до\s+(?P<d>\d{1,2})(?:\.(?P<mo>\d{1,2})(?:\.(?P<y>\d{4}|\d{2}))?"
     rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
+_KEYWORD_RE = re.compile(r"(?<![\w])(?:пере|до)?(?:оцен|estimat)\w*")
+_BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
+_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+_BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_SENTENCE_END = ".!?…\n;"
+_READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
+_BARE_MAX = 300  # a bare amount («2 ч») is a short comment
+_CLAUSE_END = ",()"
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+UNREADABLE_NO_UNIT = "no_unit"  # «Оценка 3»
+UNREADABLE_VAGUE = "vague"  # «Оценка: несколько часов»
+UNREADABLE_TERM_ONLY = "term_only"  # «Оценка: срок 3 дня» and no amount of work
+
+_SPENT = _vocabulary(
+    "ушло ушел ушла потрачено потратил потратила потратили затрачено затратил затратили "
+    "отработано отработал списано списал залогировал залогировано уже было"
+)
+_DELAY = _vocabulary(
+    "через течение дам дадим пришлю пришлем сообщу сообщим напишу напишем подготовлю "
+    "предоставлю позже завтра"
+)
+_EXTRA = _vocabulary("еще дополнительно доп плюс сверху +")
+_TOTAL = _vocabulary("итого всего суммарно сумме общая общее общий total")
+_TERM = _vocabulary(
+    "срок сроки срока сроком течение за после через до готово готова будет сделаем сделаю "
+    "сдадим сдам выполним выполню реализуем"
+)
+_ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
+# Words that may stand around a bare amount without making it something other than an estimate.
+_FILLER = _vocabulary(
+    "примерно около ориентировочно предварительно где-то порядка плюс-минус займет займут "
+    "потребуется понадобится уйдет работы работ на это срок сроки срока реализации выполнения "
+    "в течение за до задача работа доработка добрый день здравствуйте привет коллеги рабочих "
+    "рабочий рабочие рабочего календарных"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,119 +90,222 @@ class Term:
     until: date | None = None
 
 
-_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
-
-
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """п. 3.4, 4.1: minutes as written (None for «по факту») and the term, if one was given."""
+    """п. 3.4, 4.1: minutes as written (None for «по факту»), the term, and how it was read."""
 
     raw_minutes: int | None
     by_actual_time: bool
     term: Term | None = None
+    parts: tuple[int, ...] = ()  # a breakdown that was summed («анализ 30 мин, разработка 2 ч»)
+    additional: bool = False  # п. 3.3: «ещё 2 часа» adds to the approved estimate
+    day_minutes: int | None = None  # days were converted at this working-day length
+    spent_minutes: int = 0  # time already spent, mentioned beside the estimate, left out
+    is_range: bool = False  # «2–3 часа»: the upper bound was taken
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
-    start: int
-    end: int
-    minutes: int | None  # None: «по факту»
+class Unreadable:
+    """п. 4.1: a comment that states an estimate the app cannot read; nothing is accepted."""
+
+    reason: str  # UNREADABLE_*
+    fragment: str  # the words it could not read, for the question to the integrator
 
 
-def _number(token: str) -> Decimal:
-    if token == _ONE_AND_HALF:
-        return Decimal("1.5")
-    word = _NUMBER_WORDS.get(token)
-    return Decimal(word) if word is not None else Decimal(token.replace(",", "."))
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One amount with what its context makes of it."""
+
+    amount: Amount
+    role: str  # "value" | "spent" | "delay" | "term" | "total"
+    extra: bool
+    alternative: bool  # joined to the previous value by «или», «до», «максимум»
 
 
 def _ceil(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_CEILING))
 
 
-def _duration_minutes(match: re.Match[str]) -> int:
-    if match.group("half"):
-        return 30
-    if match.group("quarter"):
-        return 15
-    hours = Decimal(1) if match.group("bare") else _number(match.group("h") or "0")
-    minutes = _number(match.group("m") or match.group("om") or "0")
-    return _ceil(hours * 60 + minutes)
+def _stops(text: str, amounts: list[Amount], chars: str) -> list[int]:
+    """Positions of stop characters that are not inside an amount («2 ч. 15 м.», «1,5 ч»)."""
+    inside = {i for a in amounts for i in range(a.start, a.end)}
+    return [i for i, ch in enumerate(text) if ch in chars and i not in inside]
 
 
-def _first_value(text: str, start: int, end: int | None = None) -> _Found | None:
-    """The first duration or «по факту» in text[start:end]."""
-    end = len(text) if end is None else end
-    duration = _DURATION_RE.search(text, start, end)
-    by_actual = _BY_ACTUAL_RE.search(text, start, end)
-    if by_actual and (duration is None or by_actual.start() < duration.start()):
-        return _Found(by_actual.start(), by_actual.end(), None)
-    if duration:
-        return _Found(duration.start(), duration.end(), _duration_minutes(duration))
-    return None
+def _span(stops: list[int], pos: int, size: int) -> tuple[int, int]:
+    """The stretch between the stops around `pos` (stops are sorted)."""
+    i = bisect_left(stops, pos)
+    return (stops[i - 1] + 1 if i else 0), (stops[i] if i < len(stops) else size)
 
 
-def _total_after(text: str, start: int) -> _Found | None:
-    """п. 4.1: a total («итого 3 ч») wins over the parts listed before it."""
-    end = len(text)
-    for total in reversed(list(_TOTAL_RE.finditer(text, start))):
-        found = _first_value(text, total.end(), end)
-        if found:
-            return found
-        end = total.start()
-    return None
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text) + (["+"] if text.rstrip().endswith("+") else [])
 
 
-def _value_after(text: str, start: int, end: int) -> _Found | None:
-    """The value a keyword introduces, unless it is when the estimate comes or time spent."""
-    clock = _CLOCK_RE.match(text, start, end)
-    if clock:
-        minutes = int(clock.group("h")) * 60 + int(clock.group("m"))
-        return _Found(clock.start("h"), clock.end(), minutes)
-    found = _first_value(text, start, end)
-    if found and set(_WORD_RE.findall(text[start : found.start])) & _DELAY_WORDS:
-        return None
+def _last(text: str, count: int) -> set[str]:
+    return set(_words(text)[-count:])
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The words of an amount's clause before and after it."""
+
+    prefix: str
+    suffix: str
+
+
+def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
+    stops = _stops(text, amounts, _SENTENCE_END + _CLAUSE_END)
+    found = []
+    for i, amount in enumerate(amounts):
+        start, end = _span(stops, amount.start, len(text))
+        previous_end = amounts[i - 1].end if i else 0
+        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        found.append(
+            _Context(
+                text[max(start, previous_end) : amount.start],
+                text[amount.end : min(end, next_start)],
+            )
+        )
     return found
 
 
-def _after_keyword(text: str) -> _Found | None:
-    """п. 4.1: «оценка …» followed by a duration, each keyword read up to the next one."""
-    keywords = list(_KEYWORD_RE.finditer(text))
-    if not keywords:
-        return None
-    total = _total_after(text, keywords[0].end())
-    if total:
-        return total
-    ends = [k.start() for k in keywords[1:]] + [len(text)]
-    for keyword, end in zip(keywords, ends, strict=True):
-        found = _value_after(text, keyword.end(), end)
-        if found:
-            return found
-    return None
+def _time_role(context: _Context) -> str:
+    words = set(_words(context.prefix))
+    if words & _SPENT or set(_words(context.suffix)) & _SPENT:
+        return "spent"
+    if words & _DELAY:
+        return "delay"
+    return "total" if _last(context.prefix, 3) & _TOTAL else "value"
 
 
-def _bare_duration(text: str) -> _Found | None:
-    """A comment that is essentially just a duration («2 ч», «примерно 45 минут»)."""
-    found = _first_value(text, 0)
-    if found is None:
-        return None
-    rest = text[: found.start] + " " + text[found.end :]
-    if any(word not in _FILLER for word in _WORD_RE.findall(rest)):
-        return None
-    return found
+def _is_joined(text: str, a: Amount, b: Amount) -> bool:
+    """«1 день + 2 часа», «1 день и 4 часа»: days added to hours are work, not a term."""
+    between = text[min(a.end, b.end) : max(a.start, b.start)]
+    return between.strip() in ("+", "и", "плюс")
 
 
-def _int(token: str) -> int:
-    return _NUMBER_WORDS[token] if token in _NUMBER_WORDS else int(token)
+def _day_role(amount: Amount, context: _Context, joined: bool, work_in_hours: bool) -> str:
+    """A days amount is the term after a term word, beside an amount in hours, or calendar."""
+    if amount.bare:  # «день» alone counts only right after the keyword (see _values)
+        return "value"
+    if amount.calendar or _last(context.prefix, 3) & _TERM:
+        return "term"
+    if work_in_hours and not joined:
+        return "term"
+    return _time_role(context)
 
 
-def _days_term(match: re.Match[str]) -> Term:
-    count = _int(match.group("n"))
-    if match.group("weeks"):
-        count *= 5 if match.group("work") else 7
-    if match.group("work") or not (match.group("cal") or match.group("weeks")):
-        return Term(working_days=count)
-    return Term(calendar_days=count)
+def _read(text: str, amounts: list[Amount]) -> list[_Read]:
+    contexts = _contexts(text, amounts)
+    roles = [
+        _time_role(c) if a.unit is Unit.MINUTES else ""
+        for a, c in zip(amounts, contexts, strict=True)
+    ]
+    work = [r in ("value", "total") and not a.vague for a, r in zip(amounts, roles, strict=True)]
+    reads = []
+    for i, (amount, context) in enumerate(zip(amounts, contexts, strict=True)):
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(amounts) and work[j]]
+        joined = any(_is_joined(text, amount, amounts[j]) for j in neighbours)
+        role = roles[i] or _day_role(amount, context, joined, any(work))
+        reads.append(
+            _Read(
+                amount,
+                role,
+                extra=bool(_last(context.prefix, 2) & _EXTRA),
+                alternative=bool(i and set(_words(context.prefix)) & _ALTERNATIVE),
+            )
+        )
+    return reads
+
+
+def _parenthesized(text: str) -> list[bool]:
+    """Per character: inside «( … )»."""
+    depth, inside = 0, []
+    for ch in text:
+        depth += ch == "("
+        inside.append(depth > 0)
+        depth = max(depth - (ch == ")"), 0)
+    return inside
+
+
+def _values(reads: list[_Read], text: str, keyword_end: int) -> list[_Read]:
+    """Amounts that state work: a clock («2:30») or a bare «день» only right after the keyword,
+    and what is in parentheses only when nothing outside them states work."""
+    right_after = text[keyword_end:].lstrip(" :—–-")
+    offset = len(text) - len(right_after)
+    values = [
+        r
+        for r in reads
+        if r.role == "value"
+        and not r.amount.vague
+        and (not (r.amount.clock or r.amount.bare) or r.amount.start == offset)
+    ]
+    inside = _parenthesized(text)
+    outside = [r for r in values if not inside[r.amount.start]]
+    return outside or values
+
+
+def _minutes(read: _Read, config: RegulationConfig) -> Decimal:
+    if read.amount.unit is Unit.DAYS:
+        return read.amount.value * config.working_day_minutes
+    return read.amount.value
+
+
+def _combine(chosen: list[_Read], config: RegulationConfig) -> tuple[int, tuple[int, ...]]:
+    """A breakdown is summed; alternatives («2 или 3 часа») keep the larger."""
+    groups: list[Decimal] = []
+    for read in chosen:
+        minutes = _minutes(read, config)
+        if groups and read.alternative:
+            groups[-1] = max(groups[-1], minutes)
+        else:
+            groups.append(minutes)
+    parts = tuple(_ceil(g) for g in groups)
+    return _ceil(sum(groups, Decimal(0))), parts if len(parts) > 1 else ()
+
+
+def _sentences(text: str, amounts: list[Amount]) -> list[tuple[int, int]]:
+    stops = _stops(text, amounts, _SENTENCE_END)
+    starts = [0, *(s + 1 for s in stops)]
+    ends = [*stops, len(text)]
+    return [(a, b) for a, b in zip(starts, ends, strict=True) if text[a:b].strip()]
+
+
+def _is_list_line(text: str, span: tuple[int, int]) -> bool:
+    return bool(re.match(r"\s*(?:[-•*—–]|\d{1,2}[.)]\s)", text[span[0] : span[1]]))
+
+
+def _pick(values: list[_Read], text: str, start: int, amounts: list[Amount]) -> list[_Read]:
+    """The first sentence from `start` that states work, and the list lines right after it."""
+    chosen: list[_Read] = []
+    starts = [r.amount.start for r in values]
+    for span in _sentences(text, amounts):
+        if span[1] <= start:
+            continue
+        here = values[bisect_left(starts, span[0]) : bisect_left(starts, span[1])]
+        if chosen and not (here and _is_list_line(text, span)):
+            break
+        chosen.extend(here)
+    return chosen
+
+
+def _term(reads: list[_Read], text: str, today: date) -> Term | None:
+    """п. 4.3: «срок 3 рабочих дня», «2 календарных дня», «до 30.11», «до 5 декабря»."""
+    days = next((r.amount for r in reads if r.role == "term"), None)
+    term = Term()
+    if days is not None:
+        count = _ceil(days.value)
+        if days.calendar:
+            term = Term(calendar_days=count * 7 // 5 if days.weeks else count)
+        else:
+            term = Term(working_days=count)
+    for match in _UNTIL_RE.finditer(text):
+        until = _until_date(match, today)
+        if until is not None:
+            term = Term(term.working_days, term.calendar_days, until)
+            break
+    return None if term == Term() else term
 
 
 def _until_date(match: re.Match[str], today: date) -> date | None:
@@ -280,34 +331,104 @@ def _replace_year(day: date, year: int) -> date | None:
         return None
 
 
-def parse_term(plain: str, today: date) -> Term | None:
-    """п. 4.3: «срок 3 рабочих дня», «2 календарных дня», «до 30.11», «до 5 декабря»."""
-    days = _DAYS_RE.search(plain)
-    term = _days_term(days) if days else Term()
-    for match in _UNTIL_RE.finditer(plain):
-        until = _until_date(match, today)
-        if until is not None:
-            term = Term(term.working_days, term.calendar_days, until)
-            break
-    return None if term == Term() else term
-
-
-def strip_terms(plain: str) -> str:
-    """Remove term expressions so that their numbers are never read as durations."""
-    return _UNTIL_RE.sub(" ", _DAYS_RE.sub(" ", plain))
-
-
-def parse_estimate(plain: str, today: date) -> Estimate | None:
-    """п. 4.1: the estimate (and п. 4.3 term) stated in a normalized comment, or None."""
-    text = strip_terms(plain)
-    found = _after_keyword(text) or _bare_duration(text)
-    if found is None:
-        return None
+def _estimate(
+    chosen: list[_Read], reads: list[_Read], term: Term | None, config: RegulationConfig
+) -> Estimate:
+    minutes, parts = _combine(chosen, config)
+    spent = sum((r.amount.value for r in reads if r.role == "spent"), Decimal(0))
     return Estimate(
-        raw_minutes=found.minutes,
-        by_actual_time=found.minutes is None,
-        term=parse_term(plain, today),
+        raw_minutes=minutes,
+        by_actual_time=False,
+        term=term,
+        parts=parts,
+        additional=chosen[0].extra,  # «ещё 2 ч»; a «+» between parts joins a breakdown
+        day_minutes=config.working_day_minutes
+        if any(r.amount.unit is Unit.DAYS for r in chosen)
+        else None,
+        spent_minutes=_ceil(spent),
+        is_range=any(r.amount.is_range or r.alternative for r in chosen),
     )
+
+
+def _unreadable(plain: str, reads: list[_Read], keyword: re.Match[str]) -> Unreadable | None:
+    """A keyword with an amount nobody can read, a number without a unit, or only a term."""
+    zone = [r for r in reads if r.amount.start >= keyword.start()]
+    blanked = list(_UNTIL_RE.sub(_blank, plain))
+    for read in zone:
+        blanked[read.amount.start : read.amount.end] = " " * (read.amount.end - read.amount.start)
+    text = "".join(blanked)
+    sentence_end = min(
+        (i for i in (text.find(ch, keyword.end()) for ch in _SENTENCE_END) if i >= 0),
+        default=len(text),
+    )
+    fragment = plain[keyword.start() : sentence_end].strip()[:200]
+    if any(r.amount.vague for r in zone):
+        return Unreadable(UNREADABLE_VAGUE, fragment)
+    promised = set(_words(fragment)) & (_DELAY - {"через", "течение"})  # «оценку пришлю …»
+    if promised or any(r.role in ("delay", "spent") for r in zone):
+        return None
+    after = text[keyword.end() : sentence_end]
+    number = _BARE_NUMBER_RE.search(after)
+    before = after[: number.start()] if number else ""
+    ticket = re.search(r"(?:задач\w*|№|#)\s*$", before)
+    if number and not ticket and len(_words(before)) <= 3:
+        return Unreadable(UNREADABLE_NO_UNIT, fragment)
+    if any(r.role == "term" for r in zone):
+        return Unreadable(UNREADABLE_TERM_ONLY, fragment)
+    return None
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def _bare(
+    plain: str, reads: list[_Read], term: Term | None, config: RegulationConfig
+) -> Estimate | None:
+    """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
+    values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
+    rest = _UNTIL_RE.sub(_blank, _BY_ACTUAL_RE.sub(_blank, plain))
+    covered = (
+        "".join(
+            " " if any(r.amount.start <= i < r.amount.end for r in reads) else ch
+            for i, ch in enumerate(rest)
+        )
+        if len(plain) <= _BARE_MAX
+        else plain
+    )
+    if any(word not in _FILLER for word in _WORD_RE.findall(covered)):
+        return None
+    if values:
+        return _estimate(values, reads, term, config)
+    if _BY_ACTUAL_RE.search(plain):
+        return Estimate(raw_minutes=None, by_actual_time=True, term=term)
+    return None
+
+
+def parse_estimate(
+    plain: str, today: date, config: RegulationConfig, *, bare_allowed: bool = True
+) -> Estimate | Unreadable | None:
+    """п. 4.1: the estimate (and п. 4.3 term) stated in a normalized comment.
+
+    None: the comment states no estimate. `bare_allowed`: a comment that is only an amount
+    («2 ч») counts too (while an estimate is awaited); otherwise the estimate keyword is needed.
+    """
+    plain = plain[:_READ_MAX]
+    amounts = list(find_amounts(plain))
+    reads = _read(plain, amounts)
+    term = _term(reads, plain, today)
+    keyword = _KEYWORD_RE.search(plain)
+    if keyword is None:
+        return _bare(plain, reads, term, config) if bare_allowed else None
+    values = _values([r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end())
+    totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
+    chosen = totals[-1:] or _pick(values, plain, keyword.start(), amounts)
+    by_actual = _BY_ACTUAL_RE.search(plain, keyword.start())
+    if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
+        return Estimate(raw_minutes=None, by_actual_time=True, term=term)
+    if chosen:
+        return _estimate(chosen, reads, term, config)
+    return _unreadable(plain, reads, keyword)
 
 
 def round_up_minutes(minutes: int, unit: int) -> int:
