@@ -112,6 +112,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{'on' if services.config.shadow_mode else 'off'}"
     )
     out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
+    out(calendar_line(services))
     portal = services.default_portal()
     if portal is None and settings.webhook_mode:
         services.ensure_webhook_portal("webhook", "")
@@ -134,6 +135,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{profile.get('LAST_NAME', '')})"
     )
     return 0
+
+
+def calendar_line(services: Services) -> str:
+    """Working time never stops the app, but the shortened-day table needs a yearly update."""
+    from b24app.calendar_source import calendar_warning, table_end
+
+    warning = calendar_warning(services.now().date(), services.config.calendar)
+    if warning:
+        return f"calendar: WARNING: {warning}"
+    return f"calendar: ok (shortened pre-holiday days known to {table_end().isoformat()})"
 
 
 def cmd_events(args: argparse.Namespace) -> int:
