@@ -47,6 +47,18 @@ def warranty_window(done_at: datetime, config: RegulationConfig) -> WarrantyWind
     return WarrantyWindow(done_at=done_at, last_day=last_day, closes_at=closes_at)
 
 
+def promised_window(
+    done_at: datetime, last_day_told: date | None, config: RegulationConfig
+) -> WarrantyWindow:
+    """п. 3.2: the window the client was told about (its last day), even if the config changed
+    since; without a told day, the one the config gives."""
+    window = warranty_window(done_at, config)
+    if last_day_told is None or last_day_told == window.last_day:
+        return window
+    shift = last_day_told - window.last_day
+    return WarrantyWindow(done_at, last_day_told, window.closes_at + shift)
+
+
 def is_window_over(window: WarrantyWindow, now: datetime) -> bool:
     """п. 3.2: the window is over from the midnight that ends its last day."""
     return now >= window.closes_at

@@ -70,8 +70,9 @@ REWORK_TIMES = [
     pytest.param(at(4), False, id="before-rework"),
     pytest.param(at(5), True, id="period-start"),
     pytest.param(at(7) - timedelta(seconds=1), True, id="period-last-second"),
-    pytest.param(at(7), False, id="period-end-excluded"),
-    pytest.param(at(19), False, id="between"),
+    # Issue 13: time logged after the fix was completed is the fix's, never billed
+    pytest.param(at(7), True, id="issue-logged-after-the-fix-was-completed"),
+    pytest.param(at(19), True, id="between-rework-rounds"),
     pytest.param(at(20), True, id="rework-since"),
     pytest.param(at(28), True, id="after-rework-since"),
 ]
@@ -105,7 +106,10 @@ ENTRY_KINDS = [
         {"rework_periods": ((at(9), at(11)),)}, at(10), LineKind.WARRANTY, id="in-rework-period"
     ),
     pytest.param(
-        {"rework_periods": ((at(9), at(11)),)}, at(12), LineKind.REGULAR, id="after-rework-period"
+        {"rework_periods": ((at(9), at(11)),)},
+        at(12),
+        LineKind.WARRANTY,
+        id="issue-logged-after-the-rework-period",
     ),
     pytest.param({"rework_since": at(9)}, at(10), LineKind.WARRANTY, id="rework-open"),
     pytest.param({"rework_since": at(11)}, at(10), LineKind.REGULAR, id="before-rework-open"),

@@ -98,3 +98,11 @@ WINDOW_OVER = [
 def test_is_window_over(now: datetime, expected: bool) -> None:
     window = warranty.warranty_window(DONE_AT, RegulationConfig())
     assert warranty.is_window_over(window, now) is expected
+
+
+def test_promised_window_keeps_the_day_the_client_was_told() -> None:
+    told = date(2026, 12, 10)
+    window = warranty.promised_window(DONE_AT, told, RegulationConfig())
+    assert (window.last_day, window.closes_at) == (told, datetime(2026, 12, 11, tzinfo=MSK))
+    assert warranty.promised_window(DONE_AT, LAST_DAY, RegulationConfig()).last_day == LAST_DAY
+    assert warranty.promised_window(DONE_AT, None, RegulationConfig()).last_day == LAST_DAY
