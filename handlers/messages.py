@@ -84,11 +84,21 @@ def days(n: int) -> str:
     return plural(n, "календарный день", "календарных дня", "календарных дней")
 
 
-def working_hours(minutes: int) -> str:
-    """«8 рабочих часов», «7 ч 30 мин рабочего времени»."""
+def days_genitive(n: int) -> str:
+    """After «в течение», «после»: «1 календарного дня», «14 календарных дней»."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} календарного дня"
+    return f"{n} календарных дней"
+
+
+def working_hours_genitive(minutes: int) -> str:
+    """After «в течение»: «8 рабочих часов», «1 рабочего часа», «7 ч 30 мин рабочего времени»."""
     if minutes % 60:
         return f"{duration(minutes)} рабочего времени"
-    return plural(minutes // 60, "рабочий час", "рабочих часа", "рабочих часов")
+    hours = minutes // 60
+    if hours % 10 == 1 and hours % 100 != 11:
+        return f"{hours} рабочего часа"
+    return f"{hours} рабочих часов"
 
 
 def unit_words(minutes: int) -> str:
@@ -144,7 +154,7 @@ def regulation_summary(reg: RegulationConfig) -> str:
         "конкретным записям CRM — со ссылками на них; доступы и данные — текстом, не "
         "скриншотом (п. 2.1–2.3);\n"
         f"[*]интегратор оценивает задачу в течение "
-        f"{working_hours(reg.estimate_sla_working_minutes)} (п. 4.1); задачи с оценкой до "
+        f"{working_hours_genitive(reg.estimate_sla_working_minutes)} (п. 4.1); задачи с оценкой до "
         f"{duration(reg.auto_accept_max_minutes)} включительно принимаются в работу сразу "
         "(п. 3.5), остальные — после вашего комментария «Согласовано» (п. 4.2);\n"
         f"[*]минимальная единица учёта времени — {unit_words(reg.rounding_unit_minutes)}, время "
@@ -316,7 +326,7 @@ def overrun_exceeded(billable: int, estimate: int, *, completed: bool = False) -
 def work_done(last_day: date, warranty_days: int) -> str:
     return (
         "Работа по задаче выполнена (п. 5.1). Пожалуйста, проверьте результат: замечания "
-        f"принимаются в этой задаче в течение {days(warranty_days)}, до {day(last_day)} "
+        f"принимаются в этой задаче в течение {days_genitive(warranty_days)}, до {day(last_day)} "
         "включительно (п. 3.2, 5.2)."
     )
 
@@ -344,7 +354,7 @@ def warranty_rework(last_day: date) -> str:
 def late_comment(last_day: date, warranty_days: int, new_task_id: int | None) -> str:
     text = (
         f"Срок проверки по этой задаче закончился {day(last_day)}: по п. 3.2 замечания "
-        f"после {days(warranty_days)} считаются отдельными задачами."
+        f"после {days_genitive(warranty_days)} считаются отдельными задачами."
     )
     if new_task_id:
         return (
