@@ -446,6 +446,15 @@ def report_chat_fee() -> str:
     return "Чат поддержки (п. 1.6)"
 
 
+def time_not_synced(month: str, synced_at: datetime | None) -> str:
+    """The report's warning: its time comes from `b24app sync-time`, not run this month."""
+    when = f"последний раз — {moment(synced_at)}" if synced_at else "ни разу"
+    return (
+        f"Внимание: записи времени за {month} не загружались из портала ({when}); "
+        f"трудозатраты могут быть неполными. Запустите: b24app sync-time --month {month}"
+    )
+
+
 def regulation_signed(value: date | None) -> str:
     return f"Регламент подписан: {value:%d.%m.%Y}" if value else "Регламент не подписан"
 

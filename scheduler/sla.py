@@ -35,7 +35,18 @@ TIME_REFRESH_SECONDS = 900
 CLAIM_LIMIT = 1000  # clocks per kind of claim and tick: bounds one tick's batch requests
 LATE_NOTICE_SECONDS = 600.0  # a breach reported later than this says so in its text
 COMPLETED_STATUS = 5  # Bitrix24 «Завершена»
-TIME_STATES = (TaskState.IN_PROGRESS.value, TaskState.REESTIMATE.value)
+# Time counts in every open state: estimation time (п. 3.1), work, and time logged after the
+# delivery (the fix's, or the work's logged late), so the task tab shows what the bill counts.
+TIME_STATES = tuple(
+    s.value
+    for s in (
+        TaskState.AWAITING_ESTIMATE,
+        TaskState.AWAITING_APPROVAL,
+        TaskState.IN_PROGRESS,
+        TaskState.REESTIMATE,
+        TaskState.DONE,
+    )
+)
 
 
 def _portals(services: Services) -> Iterator[tuple[str, PortalGateway]]:
