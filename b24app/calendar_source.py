@@ -69,3 +69,8 @@ def calendar_warning(today: date, config: CalendarConfig) -> str | None:
         "holidays from the `holidays` package without shortened days; add the next year's "
         "production calendar"
     )
+
+
+def calendar_health(today: date, config: CalendarConfig) -> dict[str, str | None]:
+    """For /healthz: the table's last day and the warning, if one is due."""
+    return {"table_ends": table_end().isoformat(), "warning": calendar_warning(today, config)}
