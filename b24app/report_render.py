@@ -61,7 +61,7 @@ OVERRUN_KEYS = (
     "approved_minutes",
     "billed_minutes",
     "over_minutes",
-    "unapproved_minutes",
+    "not_approved_minutes",
 )
 MONEY_KEYS = frozenset({"package_amount", "regular_amount", "urgent_amount", "chat_amount"})
 MONEY_KEYS |= {"total", "rate", "amount"}
@@ -137,7 +137,7 @@ def overrun_rows(client: ClientReport) -> list[dict[str, Any]]:
             "approved_minutes": o.approved_minutes,
             "billed_minutes": o.billed_minutes,
             "over_minutes": max(o.billed_minutes - o.approved_minutes, 0),
-            "unapproved_minutes": o.unapproved_minutes,
+            "not_approved_minutes": o.unapproved_minutes,
         }
         for o in client.bill.overruns
     ]

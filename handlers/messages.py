@@ -488,6 +488,7 @@ REPORT_HEADINGS = {
     "amount": "Сумма, ₽",
     "approved_minutes": "Согласованная оценка, мин",
     "first_minutes": "Превышенная оценка, мин",
+    "not_approved_minutes": "Не согласовано, мин",
     "over_minutes": "Сверх оценки, мин",
     "summary": "Сводка",
     "lines": "Детализация",

@@ -145,7 +145,8 @@ def _overrun(plan: Plan, reg: RegulationConfig, *, completing: bool) -> None:
     change completes the task (a warning seconds before «Работа выполнена» helps nobody)."""
     record = plan.record
     approved = approved_estimate(record)
-    if record.state is not TaskState.IN_PROGRESS or approved is None:
+    in_rework = record.rework_since is not None  # warranty time is not billed: nothing to overrun
+    if record.state is not TaskState.IN_PROGRESS or approved is None or in_rework:
         return
     billable = record.billable_minutes
     decision = decide_overrun(billable, approved, reg)

@@ -6,7 +6,7 @@ Each test is a case seen on the sandbox (the issue's "What was seen"), written b
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from b24app.schema import clocks
 from handlers.effects import CreateTask, Notify, TaskAction
+from rules import preholiday
 from rules.regulation import AppConfig
 from rules.types import TaskId
 from tests.handlers.conftest import (
@@ -23,6 +24,7 @@ from tests.handlers.conftest import (
     GOOD_TITLE,
     INTEGRATOR,
     MEMBER,
+    MSK,
     OTHER_CLIENT,
     Harness,
     with_regulation,
@@ -481,3 +483,16 @@ def test_task_record_is_for_this_member(app: Harness) -> None:
     task = app.new_task()
     assert app.services.task_store(MEMBER).get_task(TaskId(task)) is not None
     assert GOOD_TEXT in app.state(task)["observations"][0][3]
+
+
+def test_events_past_the_calendar_table_are_processed(app: Harness) -> None:
+    """Issue: from the first date past the built-in table every handler raised."""
+    app.now = datetime(max(preholiday.COVERED_YEARS) + 2, 3, 5, 10, 0, tzinfo=MSK)  # a Monday
+    app.portal.now = app.now
+    task = app.new_task()
+    view = app.state(task)
+    assert view["state"] == "awaiting_estimate"
+    assert view["estimate_due"] == app.now.replace(hour=18).isoformat()
+    app.say(task, INTEGRATOR, "Оценка: 45 минут")
+    assert app.state(task)["state"] == "in_progress"
+    assert app.services.inbox.stats()["failed"] == 0
