@@ -68,7 +68,8 @@ def is_warranty_rework(record: TaskRecord, at: datetime) -> bool:
     starts = [start for start, _ in record.rework_periods]
     if record.rework_since is not None:
         starts.append(record.rework_since)
-    return bool(starts) and at >= min(starts)
+    # Bitrix24 dates entries to the second: an entry of the rework's first second is the rework's
+    return bool(starts) and at >= min(starts).replace(microsecond=0)
 
 
 def approved_estimate(record: TaskRecord) -> int | None:

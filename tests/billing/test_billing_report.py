@@ -266,3 +266,10 @@ def test_the_report_says_when_no_time_sync_ran_this_month(db: Database) -> None:
     result = report(db)
     assert result.time_not_synced is False
     assert result.time_synced_at == at(2)
+
+
+def test_an_entry_of_the_reworks_first_second_is_the_reworks() -> None:
+    """Bitrix24 dates entries to the second; the rework began later in that second."""
+    record = TaskRecord(task_id=TaskId(1), rework_since=at(20) + timedelta(milliseconds=600))
+    assert is_warranty_rework(record, at(20)) is True
+    assert is_warranty_rework(record, at(20) - timedelta(seconds=1)) is False
