@@ -254,7 +254,16 @@ def message_samples(
         ("Отказ: задача не по регламенту (п. 2.1–2.3)", messages.refusal([violation], {})),
         ("Принята на оценку (п. 4.1)", messages.accepted_for_estimate(now, [])),
         ("Первая задача компании: кратко о регламенте", messages.regulation_summary(reg)),
-        ("Оценка до 1 часа (п. 3.5)", messages.auto_accepted(40, 45, None, reg)),
+        ("Оценка принята сразу (п. 3.5)", messages.auto_accepted(40, 45, None, reg)),
+        (
+            "Повторная оценка (п. 3.3)",
+            messages.reestimate_requested(135, 240, 240, "3 рабочих дня", reg),
+        ),
+        ("Согласие другими словами (п. 4.2)", messages.consent_needs_word(135)),
+        (
+            "Исправление по гарантии готово (п. 3.2)",
+            messages.rework_done(today, None, reg.warranty_days),
+        ),
         (
             "Запрос согласования (п. 4.2)",
             messages.approval_requested(130, 135, "3 рабочих дня", reg),
