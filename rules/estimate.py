@@ -13,12 +13,22 @@ estimate but cannot be read gives `Unreadable`, never a guess.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
-from rules.durations import Amount, Unit, find_amounts
+from rules.amount_roles import (
+    DELAY,
+    SENTENCE_END,
+    Read,
+    ceil_minutes,
+    combine,
+    pick,
+    read_roles,
+    words,
+    work_values,
+)
+from rules.durations import Unit, find_amounts
 from rules.regulation import RegulationConfig
 
 MONTHS_GENITIVE = (
@@ -43,10 +53,8 @@ _KEYWORD_RE = re.compile(r"(?<![\w])(?:пере|до)?(?:оцен|estimat)\w*")
 _BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
-_SENTENCE_END = ".!?…\n;"
 _READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
 _BARE_MAX = 300  # a bare amount («2 ч») is a short comment
-_CLAUSE_END = ",()"
 
 
 def _vocabulary(words: str) -> frozenset[str]:
@@ -57,21 +65,6 @@ UNREADABLE_NO_UNIT = "no_unit"  # «Оценка 3»
 UNREADABLE_VAGUE = "vague"  # «Оценка: несколько часов»
 UNREADABLE_TERM_ONLY = "term_only"  # «Оценка: срок 3 дня» and no amount of work
 
-_SPENT = _vocabulary(
-    "ушло ушел ушла потрачено потратил потратила потратили затрачено затратил затратили "
-    "отработано отработал списано списал залогировал залогировано уже было"
-)
-_DELAY = _vocabulary(
-    "через течение дам дадим пришлю пришлем сообщу сообщим напишу напишем подготовлю "
-    "предоставлю позже завтра"
-)
-_EXTRA = _vocabulary("еще дополнительно доп плюс сверху +")
-_TOTAL = _vocabulary("итого всего суммарно сумме общая общее общий total")
-_TERM = _vocabulary(
-    "срок сроки срока сроком течение за после через до готово готова будет сделаем сделаю "
-    "сдадим сдам выполним выполню реализуем"
-)
-_ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
 # Words that may stand around a bare amount without making it something other than an estimate.
 _FILLER = _vocabulary(
     "примерно около ориентировочно предварительно где-то порядка плюс-минус займет займут "
@@ -112,190 +105,12 @@ class Unreadable:
     fragment: str  # the words it could not read, for the question to the integrator
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """One amount with what its context makes of it."""
-
-    amount: Amount
-    role: str  # "value" | "spent" | "delay" | "term" | "total"
-    extra: bool
-    alternative: bool  # joined to the previous value by «или», «до», «максимум»
-
-
-def _ceil(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_CEILING))
-
-
-def _stops(text: str, amounts: list[Amount], chars: str) -> list[int]:
-    """Positions of stop characters that are not inside an amount («2 ч. 15 м.», «1,5 ч»)."""
-    inside = {i for a in amounts for i in range(a.start, a.end)}
-    return [i for i, ch in enumerate(text) if ch in chars and i not in inside]
-
-
-def _span(stops: list[int], pos: int, size: int) -> tuple[int, int]:
-    """The stretch between the stops around `pos` (stops are sorted)."""
-    i = bisect_left(stops, pos)
-    return (stops[i - 1] + 1 if i else 0), (stops[i] if i < len(stops) else size)
-
-
-def _words(text: str) -> list[str]:
-    return _WORD_RE.findall(text) + (["+"] if text.rstrip().endswith("+") else [])
-
-
-def _last(text: str, count: int) -> set[str]:
-    return set(_words(text)[-count:])
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """The words of an amount's clause before and after it."""
-
-    prefix: str
-    suffix: str
-
-
-def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
-    stops = _stops(text, amounts, _SENTENCE_END + _CLAUSE_END)
-    found = []
-    for i, amount in enumerate(amounts):
-        start, end = _span(stops, amount.start, len(text))
-        previous_end = amounts[i - 1].end if i else 0
-        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
-        found.append(
-            _Context(
-                text[max(start, previous_end) : amount.start],
-                text[amount.end : min(end, next_start)],
-            )
-        )
-    return found
-
-
-def _time_role(context: _Context) -> str:
-    words = set(_words(context.prefix))
-    if words & _SPENT or set(_words(context.suffix)) & _SPENT:
-        return "spent"
-    if words & _DELAY:
-        return "delay"
-    return "total" if _last(context.prefix, 3) & _TOTAL else "value"
-
-
-def _is_joined(text: str, a: Amount, b: Amount) -> bool:
-    """«1 день + 2 часа», «1 день и 4 часа»: days added to hours are work, not a term."""
-    between = text[min(a.end, b.end) : max(a.start, b.start)]
-    return between.strip() in ("+", "и", "плюс")
-
-
-def _day_role(amount: Amount, context: _Context, joined: bool, work_in_hours: bool) -> str:
-    """A days amount is the term after a term word, beside an amount in hours, or calendar."""
-    if amount.bare:  # «день» alone counts only right after the keyword (see _values)
-        return "value"
-    if amount.calendar or _last(context.prefix, 3) & _TERM:
-        return "term"
-    if work_in_hours and not joined:
-        return "term"
-    return _time_role(context)
-
-
-def _read(text: str, amounts: list[Amount]) -> list[_Read]:
-    contexts = _contexts(text, amounts)
-    roles = [
-        _time_role(c) if a.unit is Unit.MINUTES else ""
-        for a, c in zip(amounts, contexts, strict=True)
-    ]
-    work = [r in ("value", "total") and not a.vague for a, r in zip(amounts, roles, strict=True)]
-    reads = []
-    for i, (amount, context) in enumerate(zip(amounts, contexts, strict=True)):
-        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(amounts) and work[j]]
-        joined = any(_is_joined(text, amount, amounts[j]) for j in neighbours)
-        role = roles[i] or _day_role(amount, context, joined, any(work))
-        reads.append(
-            _Read(
-                amount,
-                role,
-                extra=bool(_last(context.prefix, 2) & _EXTRA),
-                alternative=bool(i and set(_words(context.prefix)) & _ALTERNATIVE),
-            )
-        )
-    return reads
-
-
-def _parenthesized(text: str) -> list[bool]:
-    """Per character: inside «( … )»."""
-    depth, inside = 0, []
-    for ch in text:
-        depth += ch == "("
-        inside.append(depth > 0)
-        depth = max(depth - (ch == ")"), 0)
-    return inside
-
-
-def _values(reads: list[_Read], text: str, keyword_end: int) -> list[_Read]:
-    """Amounts that state work: a clock («2:30») or a bare «день» only right after the keyword,
-    and what is in parentheses only when nothing outside them states work."""
-    right_after = text[keyword_end:].lstrip(" :—–-")
-    offset = len(text) - len(right_after)
-    values = [
-        r
-        for r in reads
-        if r.role == "value"
-        and not r.amount.vague
-        and (not (r.amount.clock or r.amount.bare) or r.amount.start == offset)
-    ]
-    inside = _parenthesized(text)
-    outside = [r for r in values if not inside[r.amount.start]]
-    return outside or values
-
-
-def _minutes(read: _Read, config: RegulationConfig) -> Decimal:
-    if read.amount.unit is Unit.DAYS:
-        return read.amount.value * config.working_day_minutes
-    return read.amount.value
-
-
-def _combine(chosen: list[_Read], config: RegulationConfig) -> tuple[int, tuple[int, ...]]:
-    """A breakdown is summed; alternatives («2 или 3 часа») keep the larger."""
-    groups: list[Decimal] = []
-    for read in chosen:
-        minutes = _minutes(read, config)
-        if groups and read.alternative:
-            groups[-1] = max(groups[-1], minutes)
-        else:
-            groups.append(minutes)
-    parts = tuple(_ceil(g) for g in groups)
-    return _ceil(sum(groups, Decimal(0))), parts if len(parts) > 1 else ()
-
-
-def _sentences(text: str, amounts: list[Amount]) -> list[tuple[int, int]]:
-    stops = _stops(text, amounts, _SENTENCE_END)
-    starts = [0, *(s + 1 for s in stops)]
-    ends = [*stops, len(text)]
-    return [(a, b) for a, b in zip(starts, ends, strict=True) if text[a:b].strip()]
-
-
-def _is_list_line(text: str, span: tuple[int, int]) -> bool:
-    return bool(re.match(r"\s*(?:[-•*—–]|\d{1,2}[.)]\s)", text[span[0] : span[1]]))
-
-
-def _pick(values: list[_Read], text: str, start: int, amounts: list[Amount]) -> list[_Read]:
-    """The first sentence from `start` that states work, and the list lines right after it."""
-    chosen: list[_Read] = []
-    starts = [r.amount.start for r in values]
-    for span in _sentences(text, amounts):
-        if span[1] <= start:
-            continue
-        here = values[bisect_left(starts, span[0]) : bisect_left(starts, span[1])]
-        if chosen and not (here and _is_list_line(text, span)):
-            break
-        chosen.extend(here)
-    return chosen
-
-
-def _term(reads: list[_Read], text: str, today: date) -> Term | None:
+def _term(reads: list[Read], text: str, today: date) -> Term | None:
     """п. 4.3: «срок 3 рабочих дня», «2 календарных дня», «до 30.11», «до 5 декабря»."""
     days = next((r.amount for r in reads if r.role == "term"), None)
     term = Term()
     if days is not None:
-        count = _ceil(days.value)
+        count = ceil_minutes(days.value)
         if days.calendar:
             term = Term(calendar_days=count * 7 // 5 if days.weeks else count)
         else:
@@ -332,9 +147,9 @@ def _replace_year(day: date, year: int) -> date | None:
 
 
 def _estimate(
-    chosen: list[_Read], reads: list[_Read], term: Term | None, config: RegulationConfig
+    chosen: list[Read], reads: list[Read], term: Term | None, config: RegulationConfig
 ) -> Estimate:
-    minutes, parts = _combine(chosen, config)
+    minutes, parts = combine(chosen, config.working_day_minutes)
     spent = sum((r.amount.value for r in reads if r.role == "spent"), Decimal(0))
     return Estimate(
         raw_minutes=minutes,
@@ -345,12 +160,12 @@ def _estimate(
         day_minutes=config.working_day_minutes
         if any(r.amount.unit is Unit.DAYS for r in chosen)
         else None,
-        spent_minutes=_ceil(spent),
+        spent_minutes=ceil_minutes(spent),
         is_range=any(r.amount.is_range or r.alternative for r in chosen),
     )
 
 
-def _unreadable(plain: str, reads: list[_Read], keyword: re.Match[str]) -> Unreadable | None:
+def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unreadable | None:
     """A keyword with an amount nobody can read, a number without a unit, or only a term."""
     zone = [r for r in reads if r.amount.start >= keyword.start()]
     blanked = list(_UNTIL_RE.sub(_blank, plain))
@@ -358,20 +173,20 @@ def _unreadable(plain: str, reads: list[_Read], keyword: re.Match[str]) -> Unrea
         blanked[read.amount.start : read.amount.end] = " " * (read.amount.end - read.amount.start)
     text = "".join(blanked)
     sentence_end = min(
-        (i for i in (text.find(ch, keyword.end()) for ch in _SENTENCE_END) if i >= 0),
+        (i for i in (text.find(ch, keyword.end()) for ch in SENTENCE_END) if i >= 0),
         default=len(text),
     )
     fragment = plain[keyword.start() : sentence_end].strip()[:200]
     if any(r.amount.vague for r in zone):
         return Unreadable(UNREADABLE_VAGUE, fragment)
-    promised = set(_words(fragment)) & (_DELAY - {"через", "течение"})  # «оценку пришлю …»
+    promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
     if promised or any(r.role in ("delay", "spent") for r in zone):
         return None
     after = text[keyword.end() : sentence_end]
     number = _BARE_NUMBER_RE.search(after)
     before = after[: number.start()] if number else ""
     ticket = re.search(r"(?:задач\w*|№|#)\s*$", before)
-    if number and not ticket and len(_words(before)) <= 3:
+    if number and not ticket and len(words(before)) <= 3:
         return Unreadable(UNREADABLE_NO_UNIT, fragment)
     if any(r.role == "term" for r in zone):
         return Unreadable(UNREADABLE_TERM_ONLY, fragment)
@@ -383,7 +198,7 @@ def _blank(match: re.Match[str]) -> str:
 
 
 def _bare(
-    plain: str, reads: list[_Read], term: Term | None, config: RegulationConfig
+    plain: str, reads: list[Read], term: Term | None, config: RegulationConfig
 ) -> Estimate | None:
     """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
     values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
@@ -415,14 +230,16 @@ def parse_estimate(
     """
     plain = plain[:_READ_MAX]
     amounts = list(find_amounts(plain))
-    reads = _read(plain, amounts)
+    reads = read_roles(plain, amounts)
     term = _term(reads, plain, today)
     keyword = _KEYWORD_RE.search(plain)
     if keyword is None:
         return _bare(plain, reads, term, config) if bare_allowed else None
-    values = _values([r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end())
+    values = work_values(
+        [r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end()
+    )
     totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
-    chosen = totals[-1:] or _pick(values, plain, keyword.start(), amounts)
+    chosen = totals[-1:] or pick(values, plain, keyword.start(), amounts)
     by_actual = _BY_ACTUAL_RE.search(plain, keyword.start())
     if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)

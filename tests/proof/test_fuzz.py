@@ -18,6 +18,7 @@ from rules.approval import decide_approval, is_approval_text
 from rules.comments import PlainText, read_bbcode, to_plain
 from rules.estimate import Estimate, Unreadable, parse_estimate
 from rules.regulation import RegulationConfig
+from rules.remarks import Remark, classify_remark, expects_answer
 from rules.types import Role, TaskState
 from tests.webapp import MEMBER, TOKEN, installed_services
 
@@ -242,6 +243,14 @@ def test_estimate_parser_never_raises(text: str, today: date) -> None:
         assert estimate.raw_minutes >= 0
     if isinstance(estimate, Unreadable):
         assert estimate.reason
+
+
+@FUZZ
+@given(bbcode_text)
+def test_remark_reader_never_raises(text: str) -> None:
+    plain = to_plain(text)
+    assert isinstance(classify_remark(plain), Remark)
+    assert isinstance(expects_answer(plain), bool)
 
 
 @FUZZ
