@@ -137,6 +137,17 @@ CONSENT_AND_RESERVATIONS = [
     ),
     pytest.param("Согласен с оценкой, в работу", approval.CONSENT_WITHOUT_WORD, id="into-work"),
     pytest.param("Добрый день! Ок 👍", approval.CONSENT_WITHOUT_WORD, id="greeting-ok-emoji"),
+    pytest.param("+", approval.CONSENT_WITHOUT_WORD, id="plus"),
+    pytest.param("Поехали", approval.CONSENT_WITHOUT_WORD, id="lets-go"),
+    pytest.param("Хорошо, давайте", approval.CONSENT_WITHOUT_WORD, id="fine-lets"),
+    pytest.param("Утверждаю", approval.CONSENT_WITHOUT_WORD, id="i-sanction"),
+    pytest.param("Оценку согласовываю", approval.CONSENT_WITHOUT_WORD, id="approve-the-estimate"),
+    pytest.param("Согласна, но дорого", approval.RESERVATION, id="agree-but-expensive"),
+    pytest.param("Ок, но почему так долго?", approval.NO_APPROVAL_WORD, id="ok-but-question"),
+    pytest.param("Согласовано, работайте", approval.APPROVED, id="approved-go-on"),
+    pytest.param(
+        "В целом согласовано, но давайте обсудим сроки", approval.CONDITIONAL, id="on-the-whole"
+    ),
     pytest.param("Не согласен", approval.OTHER_WORD_FORM, id="disagree"),
     pytest.param("Нет", approval.NO_APPROVAL_WORD, id="no"),
     pytest.param("Ок, а когда будет готово?", approval.NO_APPROVAL_WORD, id="ok-then-question"),

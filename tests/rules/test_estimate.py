@@ -305,7 +305,27 @@ AS_WRITTEN = [
     pytest.param("Оценка по всем пунктам из списка 12", None, id="far-number-is-not-amount"),
     pytest.param("Оценку пришлю через 2 дня", None, id="estimate-comes-in-days"),
     pytest.param("Добрый день", None, id="greeting-alone"),
-    pytest.param("Сделаю за 2 дня", None, id="bare-with-verb"),
+    pytest.param("Сделаю за 2 дня", None, id="bare-days-are-a-term"),
+    pytest.param("Сделаю за 2 часа", _est(120), id="bare-will-do-in-hours"),
+    pytest.param("Думаю, часа 3 займёт", _est(180), id="bare-i-think-inverted"),
+    pytest.param("Займёт часа три", _est(180), id="bare-will-take-inverted-word"),
+    pytest.param("Оценка: 1,5-2ч", _est(120, is_range=True), id="decimal-range-glued"),
+    pytest.param(
+        "Оценка:\n1) анализ — 1 ч\n2) разработка — 3 ч\n3) тесты — 30 мин",
+        _est(270, parts=(60, 180, 30)),
+        id="numbered-list",
+    ),
+    pytest.param(
+        "Оценка: 5 часов. Итого с тестированием 6 часов", _est(360), id="total-later-sentence"
+    ),
+    pytest.param(
+        "Оценка: 3 часа, из них час уже потрачен на анализ",
+        _est(180, spent_minutes=60),
+        id="hour-already-spent",
+    ),
+    pytest.param(
+        "Оценка: трое суток", Unreadable(UNREADABLE_VAGUE, "оценка: трое суток"), id="days-24h"
+    ),
 ]
 
 

@@ -28,7 +28,19 @@ REMARKS = [
     pytest.param("Всё проверили, ошибок нет", Remark.ACCEPTANCE, id="no-errors"),
     pytest.param("Можно закрывать", Remark.ACCEPTANCE, id="can-close"),
     pytest.param("Ошибка больше не воспроизводится, спасибо", Remark.ACCEPTANCE, id="gone"),
+    pytest.param("Всё отлично, спасибо большое!", Remark.THANKS, id="all-great"),
+    pytest.param("Спасибо, проверили — работает", Remark.THANKS, id="checked-works"),
+    pytest.param("Всё супер, закрывайте", Remark.ACCEPTANCE, id="close-it"),
+    pytest.param("Коллеги, спасибо за оперативность!", Remark.THANKS, id="thanks-for-speed"),
     # Defects: reopen as warranty rework.
+    pytest.param("Спасибо, но поле опять пустое", Remark.DEFECT, id="thanks-but-empty-again"),
+    pytest.param(
+        "Проверьте, пожалуйста, ещё раз — данные не выгрузились", Remark.DEFECT, id="not-exported"
+    ),
+    pytest.param(
+        "Добрый день! Есть замечание: не отображается поле ИНН", Remark.DEFECT, id="remark-shown"
+    ),
+    pytest.param("Сейчас не открывается страница", Remark.DEFECT, id="page-does-not-open"),
     pytest.param("Не работает", Remark.DEFECT, id="does-not-work"),
     pytest.param("Не работает на телефоне", Remark.DEFECT, id="not-on-phone"),
     pytest.param("Опять не сохраняется телефон", Remark.DEFECT, id="again"),
@@ -51,6 +63,11 @@ REMARKS = [
     pytest.param("Спасибо! А можно ещё добавить поле ИНН?", Remark.QUESTION, id="new-wish"),
     pytest.param("Работает. Хотела уточнить про права доступа", Remark.QUESTION, id="ask-more"),
     pytest.param("Нет кнопки выгрузки", Remark.UNCLEAR, id="weak-missing-button"),
+    pytest.param("Не могу найти кнопку", Remark.UNCLEAR, id="cannot-find"),
+    pytest.param("Доступа нет", Remark.UNCLEAR, id="no-access"),
+    pytest.param(
+        "Всё работает, но хотелось бы ещё добавить сортировку", Remark.UNCLEAR, id="works-but-wish"
+    ),
     pytest.param(
         "Посмотрели с бухгалтерией, завтра дадим обратную связь по отчёту",
         Remark.UNCLEAR,
