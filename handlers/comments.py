@@ -105,6 +105,7 @@ def _from_client(
     elif state is TaskState.NEEDS_INFO:
         plan.update(supplements=(*plan.record.supplements, comment.text)[-20:])
         check_text(plan, snapshot.task, snapshot.users, ctx, reg, client)
+        waits = False  # what was missing: the app itself answers (accepts or says what is left)
     elif state in AFTER_DONE:
         waits = _after_delivery(plan, snapshot, ctx, reg)
     if waits and _has_contract(client, ctx):

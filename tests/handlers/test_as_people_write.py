@@ -368,7 +368,9 @@ def test_fix_spread_over_two_comments_is_accepted(app: Harness) -> None:
     app.say(task, CLIENT, "Нужно поле ИНН в карточке,")
     assert app.state(task)["state"] == "needs_info"
     app.say(task, CLIENT, "обязательное, 10 или 12 цифр.")
-    assert app.state(task)["state"] == "awaiting_estimate"
+    view = app.state(task)
+    assert view["state"] == "awaiting_estimate"
+    assert view["reaction_due"] is None  # the app answered the fix itself
 
 
 def test_fix_with_the_link_in_a_second_comment(app: Harness) -> None:
