@@ -8,8 +8,15 @@ Decisions (the pure ones are in rules/billing.py):
   `rework_since` (the same test handlers/tasks.py uses for the overrun count).
 - Re-estimation overruns (п. 3.3): audit rows "overrun" dated in the month; a record at
   overrun_level "exceeded" without any such row (older data, shadow imports) counts in a month
-  where it has entries. They are listed for the extra invoice; their minutes are already priced
-  in the entry lines, so they add nothing to the total.
+  where it has entries. They are listed for the extra invoice with the estimate approved now
+  (after a re-approval, the new one) and the one the time passed; their minutes are already
+  priced in the entry lines, so they add nothing to the total.
+- Time past the approved estimate that the client has not approved (п. 3.3): each entry's part
+  past it (rules.overrun.unapproved_parts over all the task's entries up to the month's end, in
+  time order, warranty time left out) is its own line «сверх оценки, не согласовано», not in the
+  total, unless the client's regulation says `bill_unapproved_overrun`. The task tab shows the
+  same figures (TaskRecord.billable_minutes / unapproved_minutes, from the same rules).
+- Time sync: entries come from `b24app sync-time`; the report says when none ran this month.
 - Detail = the package fee of every contract part, the chat line and every invoice line, so the
   detail amounts sum exactly to the client's total.
 """
@@ -28,10 +35,19 @@ from sqlalchemy import Row, select
 from b24app.schema import audit, time_entries, users
 from b24app.storage import Database
 from b24app.task_store import TaskStore
+from b24app.time_sync import last_sync_at
 from handlers import messages
-from handlers.records import TaskRecord, is_warranty_rework
-from rules.billing import BillableEntry, ClientBill, InvoiceLine, TaskOverrun, bill_month
-from rules.regulation import AppConfig, ClientCompany
+from handlers.records import TaskRecord, approved_estimate, is_warranty_rework
+from rules.billing import (
+    BillableEntry,
+    ClientBill,
+    InvoiceLine,
+    TaskOverrun,
+    bill_month,
+    billed_minutes,
+)
+from rules.overrun import unapproved_parts
+from rules.regulation import AppConfig, ClientCompany, RegulationConfig
 
 PACKAGE_FEE, CHAT_FEE = "package_fee", "chat"
 
@@ -74,6 +90,13 @@ class MonthReport:
     month: int
     clients: tuple[ClientReport, ...]
     unassigned_entries: int = 0
+    time_synced_at: datetime | None = None  # the last read of time entries from the portal
+
+    @property
+    def time_not_synced(self) -> bool:
+        """No time sync has run since the month began: its time may be missing."""
+        synced = self.time_synced_at
+        return synced is None or synced < datetime(self.year, self.month, 1, tzinfo=synced.tzinfo)
 
     @property
     def label(self) -> str:
@@ -126,7 +149,7 @@ def build_month_report(
     if client is not None and not clients:
         raise UnknownClientError(client)
     start, end = month_range(year, month, tz)
-    facts = _gather(db, member_id, start, end, tz)
+    facts = _gather(db, config, member_id, start, end, tz)
     by_client: dict[str, list[BillableEntry]] = defaultdict(list)
     unassigned = 0
     known = {c.name for c in config.clients}
@@ -141,7 +164,9 @@ def build_month_report(
         _client_report(config, c, year, month, by_client[c.name], overruns[c.name], facts)
         for c in clients
     )
-    return MonthReport(year, month, reports, unassigned)
+    synced = last_sync_at(db, member_id)
+    synced_at = None if synced is None else datetime.fromtimestamp(synced, tz)
+    return MonthReport(year, month, reports, unassigned, synced_at)
 
 
 def _client_report(
@@ -196,7 +221,9 @@ def _entry_line(client: str, line: InvoiceLine) -> DetailLine:
     )
 
 
-def _gather(db: Database, member_id: str, start: datetime, end: datetime, tz: tzinfo) -> _Facts:
+def _gather(
+    db: Database, config: AppConfig, member_id: str, start: datetime, end: datetime, tz: tzinfo
+) -> _Facts:
     records = {int(r.task_id): r for r in TaskStore(db, member_id).list_tasks()}
     with db.begin() as conn:
         rows = conn.execute(
@@ -220,7 +247,12 @@ def _gather(db: Database, member_id: str, start: datetime, end: datetime, tz: tz
             )
             .order_by(audit.c.at)
         ).all()
-    entries = [_billable(r, records[r.task_id], names, tz) for r in rows if r.task_id in records]
+    unapproved = _unapproved(db, config, member_id, records, {int(r.task_id) for r in rows}, end)
+    entries = [
+        _billable(r, records[r.task_id], names, tz, unapproved.get(int(r.entry_id), 0))
+        for r in rows
+        if r.task_id in records
+    ]
     overrun_rows = [
         (int(a.task_id), float(a.at), _details(a.details))
         for a in audits
@@ -235,8 +267,61 @@ def _gather(db: Database, member_id: str, start: datetime, end: datetime, tz: tz
     return _Facts(records, entries, overrun_rows, acknowledged)
 
 
+def _unapproved(
+    db: Database,
+    config: AppConfig,
+    member_id: str,
+    records: Mapping[int, TaskRecord],
+    task_ids: set[int],
+    end: datetime,
+) -> dict[int, int]:
+    """п. 3.3: entry id → its minutes past the task's approved estimate, for the tasks with an
+    estimate approved with a limit whose client's regulation does not bill such time."""
+    capped = {
+        task_id: approved
+        for task_id in task_ids
+        if (record := records.get(task_id)) is not None
+        and (approved := approved_estimate(record)) is not None
+        and not _regulation_of(config, record.client).bill_unapproved_overrun
+    }
+    if not capped:
+        return {}
+    with db.begin() as conn:
+        rows = conn.execute(
+            select(time_entries)
+            .where(
+                time_entries.c.member_id == member_id,
+                time_entries.c.task_id.in_(list(capped)),
+                time_entries.c.created_at < end.timestamp(),
+            )
+            .order_by(time_entries.c.created_at, time_entries.c.entry_id)
+        ).all()
+    found: dict[int, int] = {}
+    for task_id, approved in capped.items():
+        record = records[task_id]
+        unit = _regulation_of(config, record.client).rounding_unit_minutes
+        tz = end.tzinfo
+        billable = [
+            r
+            for r in rows
+            if r.task_id == task_id
+            and r.seconds >= 0
+            and not is_warranty_rework(record, datetime.fromtimestamp(r.created_at, tz))
+        ]
+        parts = unapproved_parts([billed_minutes(int(r.seconds), unit) for r in billable], approved)
+        found.update(
+            {int(r.entry_id): part for r, part in zip(billable, parts, strict=True) if part}
+        )
+    return found
+
+
+def _regulation_of(config: AppConfig, client: str) -> RegulationConfig:
+    company = next((c for c in config.clients if c.name == client), None)
+    return config.regulation_for(company)
+
+
 def _billable(
-    row: Row[Any], record: TaskRecord, names: Mapping[int, str], tz: tzinfo
+    row: Row[Any], record: TaskRecord, names: Mapping[int, str], tz: tzinfo, unapproved: int
 ) -> BillableEntry:
     at = datetime.fromtimestamp(row.created_at, tz)
     user_id = int(row.user_id)
@@ -250,6 +335,7 @@ def _billable(
         raw_seconds=int(row.seconds),
         urgent=record.urgent,
         warranty_rework=is_warranty_rework(record, at),
+        unapproved_minutes=unapproved,
     )
 
 
@@ -264,19 +350,22 @@ def _details(raw: str) -> dict[str, object]:
 def _overruns(
     facts: _Facts, by_client: Mapping[str, list[BillableEntry]], start: datetime, end: datetime
 ) -> dict[str, list[TaskOverrun]]:
-    """п. 3.3: overrun audit rows of the month, plus exceeded records without any such row."""
+    """п. 3.3: overrun audit rows of the month, plus exceeded records without any such row;
+    each with the estimate approved now and the one the time passed."""
     found: dict[str, list[TaskOverrun]] = defaultdict(list)
-    seen: set[tuple[int, int]] = set()
+    seen: set[int] = set()
+    unapproved: dict[int, int] = defaultdict(int)
+    for entries in by_client.values():
+        for entry in entries:
+            unapproved[entry.task_id] += entry.unapproved_minutes
     for task_id, at, details in facts.overrun_rows:
         record = facts.records.get(task_id)
-        approved = _int(details.get("approved_minutes"))
-        if record is None or not start.timestamp() <= at < end.timestamp():
+        if record is None or not start.timestamp() <= at < end.timestamp() or task_id in seen:
             continue
-        if (task_id, approved) in seen:
-            continue
-        seen.add((task_id, approved))
-        billed = _int(details.get("billable_minutes"))
-        found[record.client].append(TaskOverrun(task_id, record.title, approved, billed))
+        seen.add(task_id)
+        passed = _int(details.get("approved_minutes"))
+        billed = max(_int(details.get("billable_minutes")), record.billable_minutes)
+        found[record.client].append(_task_overrun(record, passed, billed, unapproved[task_id]))
     audited = {task_id for task_id, _, _ in facts.overrun_rows}
     billed_tasks = {e.task_id for entries in by_client.values() for e in entries}
     for task_id, record in facts.records.items():
@@ -285,11 +374,20 @@ def _overruns(
             and task_id not in audited
             and task_id in billed_tasks
         ):
-            approved = record.estimate_minutes or 0
+            passed = approved_estimate(record) or 0
             found[record.client].append(
-                TaskOverrun(task_id, record.title, approved, record.billable_minutes)
+                _task_overrun(record, passed, record.billable_minutes, unapproved[task_id])
             )
     return found
+
+
+def _task_overrun(record: TaskRecord, passed: int, billed: int, unapproved: int) -> TaskOverrun:
+    now = approved_estimate(record)
+    approved = passed if now is None else now
+    return TaskOverrun(
+        record.task_id, record.title, approved, billed, first_minutes=passed,
+        unapproved_minutes=unapproved,
+    )  # fmt: skip
 
 
 def _int(value: object) -> int:

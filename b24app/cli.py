@@ -140,6 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{'on' if services.config.shadow_mode else 'off'}"
         )
         out(f"database: ok ({services.db.engine.url.render_as_string(hide_password=True)})")
+        out(calendar_line(services))
         out(at_rest(services))
         out(f"access: {exposure(settings)}")
         return _check_portal(services, fix=args.fix)
@@ -215,6 +216,16 @@ def describe_app(app: Any) -> str:
         "NOT finished: the install page did not call BX24.installFinish — open the app once "
         "in the portal (Приложения → Регламент)"
     )
+
+
+def calendar_line(services: Services) -> str:
+    """Working time never stops the app, but the shortened-day table needs a yearly update."""
+    from b24app.calendar_source import calendar_warning, table_end
+
+    warning = calendar_warning(services.now().date(), services.config.calendar)
+    if warning:
+        return f"calendar: WARNING: {warning}"
+    return f"calendar: ok (shortened pre-holiday days known to {table_end().isoformat()})"
 
 
 def cmd_events(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from b24app.schema import clocks, inbox
 from b24app.storage import Database
-from rules.worktime import ClockMode, WorkCalendar, add_duration
 
 ESTIMATE, REACTION = "estimate", "reaction"
 
@@ -43,13 +42,15 @@ class ClockStore:
         started_at: datetime,
         source: str,
         total_minutes: int,
-        mode: ClockMode,
-        reminder_percent: int,
-        calendar: WorkCalendar,
+        mode: str,
+        due_at: datetime,
+        remind_at: datetime,
     ) -> bool:
-        """Open a clock unless one of this kind is already open; False when nothing changed."""
-        due = add_duration(started_at, total_minutes, calendar, mode)
-        remind = add_duration(started_at, total_minutes * reminder_percent // 100, calendar, mode)
+        """Open a clock unless one of this kind is already open; False when nothing changed.
+
+        Due and reminder times come computed (rules.sla.plan_clock in the handler); they are
+        stored as given, never recomputed here.
+        """
         with self.db.begin() as conn:
             open_clock = conn.execute(
                 select(clocks.c.id).where(
@@ -67,11 +68,11 @@ class ClockStore:
                         member_id=self.member_id,
                         task_id=task_id,
                         kind=kind,
-                        mode=mode.value,
+                        mode=mode,
                         total_minutes=total_minutes,
                         started_at=started_at.timestamp(),
-                        due_at=due.timestamp(),
-                        remind_at=remind.timestamp(),
+                        due_at=due_at.timestamp(),
+                        remind_at=remind_at.timestamp(),
                         source=source,
                     )
                 )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from b24app.billing_report import build_month_report
 from b24app.local_stack import LocalStack
+from b24app.replay import live_rows, play, read_histories, summary, summary_line
 from b24app.report_render import render_table
 from b24app.time_sync import sync_time
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
@@ -273,6 +274,23 @@ def print_report(demo: Demo) -> None:
     write(render_table(report))
 
 
+def print_replay_check(demo: Demo) -> None:
+    """What `b24app replay --since 2026-11-01` says over this month, beside the live history."""
+    services = demo.stack.services
+    gateway = services.gateway_for(demo.stack.member_id)
+    portal = services.default_portal()
+    if gateway is None or portal is None:
+        return
+    store = services.task_store(demo.stack.member_id)
+    histories = read_histories(gateway, store, [r.task_id for r in store.list_tasks()])
+    replayed = summary([play(h, services.config, portal.user_id) for h in histories])
+    live = summary(live_rows(store, histories))
+    write("\n══ Replay of the month (b24app replay --since 2026-11-01) ══")
+    write(summary_line("replay", replayed, len(histories)))
+    write(summary_line("live history", live, len(histories)))
+    write("replay agrees with the live history" if replayed == live else "REPLAY DIFFERS")
+
+
 def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
     directory = data_dir or Path(tempfile.mkdtemp(prefix="b24app-demo-"))
     stack = LocalStack(directory, config=demo_config(), use_portal_clock=True)
@@ -286,6 +304,7 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
         seed(demo)
         play_month(demo)
         print_report(demo)
+        print_replay_check(demo)
         events = sum(c for _, c, _ in demo.step_costs)
         jobs = sum(j for _, _, j in demo.step_costs)
         write(
@@ -312,6 +331,10 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
                 "The read API needs the demo's token (B24APP_API_TOKEN of this run): "
                 f'curl -H "Authorization: Bearer {stack.settings.api_token}" '
                 f"{stack.url}/api/reports/2026-11"
+            )
+            write(
+                f"Commands against it from another shell: B24APP_DATA_DIR={directory} "
+                f"B24_WEBHOOK_URL={stack.portal.webhook_url(1)} b24app replay --since 2026-11-01"
             )
             threading.Event().wait()
         return 0 if stats["failed"] == 0 else 1

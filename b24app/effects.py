@@ -36,7 +36,7 @@ from handlers.effects import (
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig
 from rules.types import TaskId
-from rules.worktime import ClockMode, WorkCalendar
+from rules.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class EffectApplier:
         if self.shadow:
             for write in pending:
                 self._mark(write, EFFECT_SHADOW)
+                self._remember_request(write)
                 report.shadowed.append(write.key)
                 log.info("shadow mode: would %s", _describe(write))
             return
@@ -133,6 +134,7 @@ class EffectApplier:
             return
         for write in pending:
             self._mark(write, EFFECT_STARTED)
+            self._remember_request(write)
         outcome = self.gateway.write(pending)
         retryable = [self._settle(w, outcome.get(w.key), report) for w in pending]
         first = next((err for err in retryable if err is not None), None)
@@ -165,6 +167,12 @@ class EffectApplier:
             else:
                 left.append(write)
         return left
+
+    def _remember_request(self, write: PortalWrite) -> None:
+        """A task the app asks for is recorded first: its own ONTASKADD may come before the
+        answer (TaskStore.origin_of_app_task)."""
+        if isinstance(write, CreateTask):
+            self.store.record_task_request(write.origin_task_id, write.title, write.description)
 
     def _already_done(self, write: PortalWrite, report: ApplyReport) -> bool:
         if self.store.effect_status(write.key) in (EFFECT_DONE, EFFECT_SHADOW):
@@ -201,22 +209,19 @@ class EffectApplier:
             self.store.record_own_write(new_id, "task", new_id)
 
     def _clock(self, effect: StartClock | StopClock) -> None:
+        """Store what the handler decided (rules.sla.plan_clock, the client's regulation)."""
         if isinstance(effect, StopClock):
             self.clocks.stop(effect.task_id, effect.kind, effect.at)
             return
-        regulation = self.config.regulation
-        estimate = effect.kind == "estimate"
         self.clocks.start(
             task_id=effect.task_id,
             kind=effect.kind,
             started_at=effect.started_at,
             source=effect.source,
-            total_minutes=regulation.estimate_sla_working_minutes
-            if estimate
-            else regulation.reaction_sla_hours * 60,
-            mode=ClockMode.WORKING_HOURS if estimate else ClockMode.WORKING_DAYS,
-            reminder_percent=regulation.sla_reminder_percent,
-            calendar=self.calendar,
+            total_minutes=effect.total_minutes,
+            mode=effect.mode,
+            due_at=effect.due_at,
+            remind_at=effect.remind_at,
         )
 
 

@@ -1,10 +1,14 @@
 """`b24app replay`: run the rules over a task's history from the portal, in shadow mode.
 
 For onboarding an existing portal and for debugging: the task, its comments and its time
-entries are read from the portal, then played in order (creation, each comment at its time,
-the final state of the task) through the same handlers and effect applier, into a throw-away
-database, with shadow mode on — nothing is written to the portal. With `--config other.toml`
-the same history is played under both configs and the differences are counted.
+entries are read from the portal, then played in order (creation, each change of the task,
+each comment and each time entry at its time, the final state of the task) through the same
+handlers and effect applier, into a throw-away database, with shadow mode on — nothing is written
+to the portal. The portal keeps only a task's final state; where the app watched the task live,
+the states it saw (TaskRecord.observations: status, title, description, estimate field) are
+played at their times, so a replay of the app's own period agrees with the live history. With
+`--config other.toml` the same history is played under both configs and the differences are
+counted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from b24app.config import Settings, load_app_config, settings_from_environment
 from b24app.gateway import PortalGateway
 from b24app.services import Services
+from b24app.task_store import TaskStore
 from b24app.worker import Worker
 from handlers.context import CommentSnapshot, TaskSnapshot
 from rules.regulation import AppConfig
@@ -41,14 +46,19 @@ SUMMARY_DECISIONS = (
 )
 
 
+Observation = tuple[str, int, str, str, int | None]  # handlers.records.TaskRecord.observations
+
+
 @dataclass
 class History:
-    """What the portal knows of one task, read once."""
+    """What the portal knows of one task, read once, and what the app saw of it live."""
 
     task: TaskFacts
     comments: list[CommentFacts]
     entries: tuple[TimeEntry, ...]
     users: dict[UserId, UserFacts]
+    observations: tuple[Observation, ...] = ()
+    origin: int | None = None  # the task whose late comment made the app create this one
 
 
 class ReplayPortal:
@@ -69,7 +79,19 @@ class ReplayPortal:
         if self.final:
             return task
         spent = sum(e.seconds for e in self._entries()) // 60
-        return dataclasses.replace(task, status=2, time_spent_minutes=spent, stage_id=0)
+        seen = [o for o in self.history.observations if datetime.fromisoformat(o[0]) <= self.now]
+        if not self.history.observations:
+            return dataclasses.replace(task, status=2, time_spent_minutes=spent, stage_id=0)
+        _, status, title, description, estimate = (seen or self.history.observations)[-1]
+        return dataclasses.replace(
+            task,
+            status=status,
+            title=title,
+            description=description,
+            time_estimate_minutes=estimate,
+            time_spent_minutes=spent,
+            stage_id=0,
+        )
 
     def _entries(self) -> tuple[TimeEntry, ...]:
         return tuple(e for e in self.history.entries if e.created_at <= self.now)
@@ -106,6 +128,18 @@ def read_history(
     return History(snapshot.task, comments, snapshot.time_entries or (), users)
 
 
+def steps_of(history: History) -> list[tuple[datetime, int, str, int]]:
+    """(time, order on a tie, event, comment id): creation, each observed change of the task,
+    each time entry (the timer's re-read), each comment."""
+    observed = [datetime.fromisoformat(o[0]) for o in history.observations]
+    created = observed[0] if observed else history.task.created_at
+    steps = [(created, 0, "ONTASKADD", 0)]
+    steps += [(at, 1, "ONTASKUPDATE", 0) for at in observed[1:]]
+    steps += [(e.created_at, 2, "ONTASKUPDATE", 0) for e in history.entries]
+    steps += [(c.posted_at, 3, "ONTASKCOMMENTADD", c.comment_id) for c in history.comments]
+    return sorted(steps, key=lambda s: (s[0], s[1]))
+
+
 def play(history: History, config: AppConfig, app_user_id: int) -> list[dict[str, Any]]:
     """The decisions the rules take over the history, in order (shadow mode, temp database)."""
     portal = ReplayPortal(history, app_user_id)
@@ -117,16 +151,18 @@ def play(history: History, config: AppConfig, app_user_id: int) -> list[dict[str
         )
         services.gateway_for = lambda member_id: portal  # type: ignore[assignment,method-assign,return-value]
         worker = Worker(services)
-        task_id = history.task.task_id
-        steps: list[tuple[datetime, str, int]] = [(history.task.created_at, "ONTASKADD", 0)]
-        steps += [(c.posted_at, "ONTASKCOMMENTADD", c.comment_id) for c in history.comments]
-        for n, (at, name, comment_id) in enumerate(sorted(steps, key=lambda s: s[0])):
+        task = history.task
+        if history.origin is not None:
+            store = services.task_store("replay")
+            store.record_task_request(history.origin, task.title, task.description)
+        steps = steps_of(history)
+        for n, (at, _, name, comment_id) in enumerate(steps):
             portal.now = at
-            _deliver(services, worker, name, task_id, comment_id, n)
+            _deliver(services, worker, name, task.task_id, comment_id, n)
         portal.final = True
-        portal.now = max([history.task.changed_at or portal.now, portal.now])
-        _deliver(services, worker, "ONTASKUPDATE", task_id, 0, len(steps))
-        rows = services.task_store("replay").history(task_id)
+        portal.now = max([task.changed_at or portal.now, portal.now])
+        _deliver(services, worker, "ONTASKUPDATE", task.task_id, 0, len(steps))
+        rows = services.task_store("replay").history(task.task_id)
         services.close()
     return rows
 
@@ -146,6 +182,27 @@ def _deliver(
         source="replay",
     )
     worker.drain_all()
+
+
+def read_histories(
+    gateway: PortalGateway, store: TaskStore, task_ids: Iterable[int]
+) -> list[History]:
+    """Each task's history from the portal, with what the app saw of it live."""
+    found = (read_history(gateway, t, store.is_own_comment) for t in task_ids)
+    return [with_live_view(h, store) for h in found if h]
+
+
+def live_rows(store: TaskStore, histories: Iterable[History]) -> list[list[dict[str, Any]]]:
+    """The decisions the live app recorded for the same tasks (its audit log)."""
+    return [store.history(h.task.task_id) for h in histories]
+
+
+def with_live_view(history: History, store: TaskStore) -> History:
+    """Add what the app saw of the task live (its observed states, whether it created it)."""
+    record = store.get_task(history.task.task_id)
+    observations = record.observations if record else ()
+    origin = store.origin_of_app_task(history.task)
+    return dataclasses.replace(history, observations=observations, origin=origin)
 
 
 def write(text: str) -> None:
@@ -179,12 +236,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
         write("No portal connected: install the app or set the webhook variables first.")
         return 1
     task_ids = [args.task] if args.task else _changed_since(gateway, args.since)
-    is_own = services.task_store(portal.member_id).is_own_comment
-    histories = [h for h in (read_history(gateway, t, is_own) for t in task_ids) if h]
+    store = services.task_store(portal.member_id)
+    histories = read_histories(gateway, store, task_ids)
     base_rows = [play(h, base, portal.user_id) for h in histories]
     if args.task and base_rows:
         print_decisions(histories[0].task, base_rows[0])
     _print_summary("current config", summary(base_rows), len(histories))
+    live = live_rows(store, histories)
+    if any(live):
+        _print_summary("live history", summary(live), len(histories))
     if other is not None:
         other_rows = [play(h, other, portal.user_id) for h in histories]
         _print_summary(f"with {args.compare_config}", summary(other_rows), len(histories))
@@ -204,9 +264,13 @@ def _changed_since(gateway: PortalGateway, since: str | None) -> list[int]:
     return [task_id for task_id, _ in gateway.changed_task_ids(start)]
 
 
-def _print_summary(label: str, counts: Counter[str], total: int) -> None:
+def summary_line(label: str, counts: Counter[str], total: int) -> str:
     parts = ", ".join(f"{d}: {counts.get(d, 0)}" for d in SUMMARY_DECISIONS)
-    write(f"{label} over {total} tasks — {parts}")
+    return f"{label} over {total} tasks — {parts}"
+
+
+def _print_summary(label: str, counts: Counter[str], total: int) -> None:
+    write(summary_line(label, counts, total))
 
 
 def register_cli(subparsers: Any) -> None:

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from b24app.billing_report import ClientReport, DetailLine, MonthReport
-from handlers.messages import REPORT_HEADINGS, REPORT_KINDS, regulation_signed
+from handlers.messages import REPORT_HEADINGS, REPORT_KINDS, regulation_signed, time_not_synced
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -31,6 +31,7 @@ SUMMARY_KEYS = (
     "overflow_regular_minutes",
     "overflow_urgent_minutes",
     "warranty_minutes",
+    "unapproved_minutes",
     "package_amount",
     "regular_amount",
     "urgent_amount",
@@ -52,7 +53,16 @@ LINE_KEYS = (
     "rate",
     "amount",
 )
-OVERRUN_KEYS = ("client", "task_id", "title", "approved_minutes", "billed_minutes", "over_minutes")
+OVERRUN_KEYS = (
+    "client",
+    "task_id",
+    "title",
+    "first_minutes",
+    "approved_minutes",
+    "billed_minutes",
+    "over_minutes",
+    "not_approved_minutes",
+)
 MONEY_KEYS = frozenset({"package_amount", "regular_amount", "urgent_amount", "chat_amount"})
 MONEY_KEYS |= {"total", "rate", "amount"}
 HOUR_KEYS = frozenset(k for k in SUMMARY_KEYS if k.endswith("_minutes"))  # h:mm in the table
@@ -89,6 +99,7 @@ def summary_row(client: ClientReport) -> dict[str, Any]:
         "overflow_regular_minutes": bill.overflow_regular_minutes,
         "overflow_urgent_minutes": bill.overflow_urgent_minutes,
         "warranty_minutes": bill.warranty_minutes,
+        "unapproved_minutes": bill.unapproved_minutes,
         "package_amount": bill.package_price_kopecks,
         "regular_amount": bill.regular_amount_kopecks,
         "urgent_amount": bill.urgent_amount_kopecks,
@@ -122,9 +133,11 @@ def overrun_rows(client: ClientReport) -> list[dict[str, Any]]:
             "client": client.bill.client,
             "task_id": o.task_id,
             "title": o.task_title,
+            "first_minutes": o.first_minutes or o.approved_minutes,
             "approved_minutes": o.approved_minutes,
             "billed_minutes": o.billed_minutes,
             "over_minutes": max(o.billed_minutes - o.approved_minutes, 0),
+            "not_approved_minutes": o.unapproved_minutes,
         }
         for o in client.bill.overruns
     ]
@@ -156,6 +169,7 @@ def render_json(report: MonthReport) -> str:
         "month": report.label,
         "total": rubles(report.total_kopecks),
         "unassigned_entries": report.unassigned_entries,
+        "time_synced_at": report.time_synced_at.isoformat() if report.time_synced_at else None,
         "clients": clients,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -214,6 +228,8 @@ def render_table(report: MonthReport) -> str:
     summary_keys = tuple(k for k in SUMMARY_KEYS if k != "regulation_signed")
     line_keys = tuple(k for k in LINE_KEYS if k not in ("client", "raw_seconds"))
     out = [f"{REPORT_HEADINGS['summary']} {report.label}", ""]
+    if report.time_not_synced:
+        out += [time_not_synced(report.label, report.time_synced_at), ""]
     out += _grid(summary_keys, (summary_row(c) for c in report.clients))
     out.append("")
     out.append(f"{REPORT_HEADINGS['grand_total']}: {rubles_ru(report.total_kopecks)}")

@@ -16,6 +16,7 @@ from b24app.billing_report import (
 from b24app.report_render import FORMATS, render
 from b24app.services import Services
 from b24app.time_sync import SyncReport, sync_time, tasks_active_in
+from handlers.messages import time_not_synced
 
 
 def register_cli(subparsers: Any) -> None:
@@ -78,6 +79,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _err(f"no client named {args.client!r} in the config")
     finally:
         services.close()
+    if report.time_not_synced:  # said on stderr too, so a CSV or JSON file stays clean
+        sys.stderr.write(f"b24app: {time_not_synced(report.label, report.time_synced_at)}\n")
     body = render(report, args.format)
     if args.output is not None:
         if isinstance(body, bytes):

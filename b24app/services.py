@@ -84,9 +84,11 @@ class Services:
     @property
     def calendar(self) -> WorkCalendar:
         year = self.now().year
-        if self._calendar is None or year + 1 not in self._calendar.holidays.covered_years | {
-            year + 1
-        }:
+        stale = self._calendar is None or (
+            self.config.calendar.use_public_holidays
+            and year + 1 not in self._calendar.holidays.covered_years
+        )
+        if stale or self._calendar is None:
             self._calendar = build_calendar(self.config.calendar, range(year - 1, year + 3))
         return self._calendar
 

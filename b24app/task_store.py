@@ -14,9 +14,10 @@ from b24app.storage import Database
 from handlers.effects import Audit
 from handlers.records import TaskRecord, record_from_json, record_to_json
 from rules.comments import to_plain
-from rules.types import CommentFacts, TaskId
+from rules.types import CommentFacts, TaskFacts, TaskId, TaskState
 
 EFFECT_STARTED, EFFECT_DONE, EFFECT_SHADOW = "started", "done", "shadow"
+TASK_REQUEST = "task_request"  # own_writes: a task the app asked the portal to create
 
 
 def text_digest(text: str) -> str:
@@ -85,6 +86,47 @@ class TaskStore:
                 )
             ).first()
         return row is not None
+
+    def needs_regulation_summary(self, client: str, *, except_task: TaskId) -> bool:
+        """The company gets the regulation summary once: not yet posted (or shadowed) on any of
+        its tasks, and none of its other tasks was accepted before (older installs)."""
+        prefix = "summary:" + client.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.db.begin() as conn:
+            posted = conn.execute(
+                select(effects.c.key).where(
+                    effects.c.member_id == self.member_id,
+                    effects.c.key.like(prefix + ":%", escape="\\"),
+                    effects.c.status.in_((EFFECT_DONE, EFFECT_SHADOW, EFFECT_STARTED)),
+                )
+            ).first()
+            accepted = conn.execute(
+                select(tasks.c.task_id).where(
+                    tasks.c.member_id == self.member_id,
+                    tasks.c.client == client,
+                    tasks.c.task_id != except_task,
+                    tasks.c.state.not_in((TaskState.NEW.value, TaskState.NEEDS_INFO.value)),
+                )
+            ).first()
+        return posted is None and accepted is None
+
+    def origin_of_app_task(self, task: TaskFacts) -> TaskId | None:
+        """The task whose late comment made the app create this one (п. 3.2), or None.
+
+        Recognised by its title and description, recorded before the portal was asked, so an
+        event of the new task processed before the write's answer still finds it."""
+        digest = text_digest(f"{task.title}\n{task.description}")
+        with self.db.begin() as conn:
+            row = conn.execute(
+                select(own_writes.c.task_id).where(
+                    own_writes.c.member_id == self.member_id,
+                    own_writes.c.kind == TASK_REQUEST,
+                    own_writes.c.digest == digest,
+                )
+            ).first()
+        return None if row is None else TaskId(int(row.task_id))
+
+    def record_task_request(self, origin_task_id: int, title: str, description: str) -> None:
+        self.record_own_write(origin_task_id, TASK_REQUEST, 0, f"{title}\n{description}")
 
     def list_tasks(self, states: list[str] | None = None) -> list[TaskRecord]:
         stmt = select(tasks.c.record).where(tasks.c.member_id == self.member_id)

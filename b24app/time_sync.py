@@ -31,6 +31,7 @@ from rules.types import TaskId, TaskState, TimeEntry
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50  # task.elapseditem.getlist answers at most 50 rows
+LAST_SYNC_KEY = "time_sync_at"  # kv: when entries were last read (the report says if never)
 BATCH_SIZE = 50  # sub-calls in one `batch` request (§9)
 
 
@@ -54,6 +55,12 @@ class SyncReport:
             + (f", {len(self.gone)} tasks gone" if self.gone else "")
             + (f", {len(self.failed)} tasks failed" if self.failed else "")
         )
+
+
+def last_sync_at(db: Database, member_id: str) -> float | None:
+    """When time entries were last read from the portal (None: never)."""
+    value = db.get_value(member_id, LAST_SYNC_KEY)
+    return None if value is None else float(value)
 
 
 def tasks_active_in(
@@ -96,6 +103,7 @@ def sync_time(
     complete = {t for t, after in cursors.items() if after == 0 and t in fetched}
     _store(db, member_id, fetched, complete, report)
     _remember_users(db, gateway, member_id, fetched)
+    db.set_value(member_id, LAST_SYNC_KEY, repr(db.clock()))
     log.info("time sync %s: %s", member_id, report.summary(), extra={"member_id": member_id})
     return report
 

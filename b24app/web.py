@@ -22,6 +22,7 @@ from b24app.access import (
     query,
 )
 from b24app.api import task_view
+from b24app.calendar_source import calendar_health
 from b24app.events import APP_EVENTS, MalformedEventError, parse_event, safe_auth, tokens_match
 from b24app.extensions import web_registrars
 from b24app.metrics import render_metrics
@@ -199,6 +200,7 @@ def healthz() -> Any:
             "errors": svc.stats.errors,
         },
         "chat_access_errors": svc.chat_access_errors,
+        "calendar": calendar_health(svc.now().date(), svc.config.calendar),
     }
     return jsonify(body), code
 

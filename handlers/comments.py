@@ -1,25 +1,40 @@
-"""ONTASKCOMMENTADD: estimates from integrators, approval and warranty reports from clients."""
+"""ONTASKCOMMENTADD: estimates from integrators; approval, fixes and remarks from clients."""
 
 from __future__ import annotations
 
 from handlers import messages
 from handlers.context import CommentSnapshot, HandlerContext
-from handlers.effects import CreateTask, StartClock, StopClock, TaskAction
-from handlers.estimates import apply_approval, apply_estimate
+from handlers.effects import CreateTask, Notify, StartClock, StopClock, TaskAction
+from handlers.estimates import (
+    ESTIMATE_STATES,
+    apply_approval,
+    apply_estimate,
+    estimate_in_work,
+    estimate_unreadable,
+)
+from handlers.intake import check_text
 from handlers.plan import Plan
 from handlers.routing import HandlerEvent, Outcome, Router
-from handlers.tasks import ESTIMATE_STATES, check_text
+from rules import approval as approval_rule
 from rules.approval import decide_approval, is_acknowledgement_text
-from rules.comments import to_plain
-from rules.estimate import parse_estimate
+from rules.comments import read_bbcode, to_plain
+from rules.estimate import Estimate, Unreadable, parse_estimate
 from rules.lifecycle import Trigger
 from rules.regulation import ClientCompany, PackageKind, RegulationConfig
-from rules.types import CommentFacts, Role, TaskState
-from rules.warranty import decide_client_comment_after_done, warranty_window
+from rules.remarks import Remark, classify_remark, expects_answer
+from rules.sla import REACTION, plan_clock
+from rules.types import CommentFacts, Role, TaskState, UserId
+from rules.warranty import (
+    AfterDelivery,
+    WarrantyDecision,
+    decide_client_comment_after_done,
+    promised_window,
+)
 
 router = Router()
 
 AFTER_DONE = (TaskState.DONE, TaskState.CLOSED)
+EXCERPT = 300  # characters of a comment quoted back to the integrator
 
 
 @router.register("ONTASKCOMMENTADD")
@@ -55,27 +70,23 @@ def on_comment_added(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
 def _from_integrator(
     plan: Plan, snapshot: CommentSnapshot, ctx: HandlerContext, reg: RegulationConfig
 ) -> None:
-    """п. 1.2: an integrator's answer stops the reaction clock; п. 4.1: it may carry an estimate."""
+    """п. 1.2: an integrator's answer stops the reaction clock; п. 4.1, 3.3: it may carry an
+    estimate (in work only when it says «оценка»: a bare «2 ч» there is no new estimate)."""
     comment = snapshot.comment
-    # stopped at the answer's own time: after downtime the clock still shows the real reaction
-    plan.add(
-        StopClock(task_id=comment.task_id, kind="reaction", at=min(comment.posted_at, ctx.now))
-    )
-    if plan.record.state not in ESTIMATE_STATES:
+    at = min(comment.posted_at, ctx.now)  # after downtime the clock shows the real reaction
+    plan.add(StopClock(task_id=comment.task_id, kind=REACTION, at=at))
+    state = plan.record.state
+    if state not in (*ESTIMATE_STATES, TaskState.IN_PROGRESS):
         return
-    estimate = parse_estimate(to_plain(comment.text), comment.posted_at.date())
-    if estimate is None:
-        return
-    apply_estimate(
-        plan,
-        estimate,
-        snapshot.task,
-        ctx,
-        reg,
-        by=comment.author_id,
-        source=f"c{comment.comment_id}",
-        at=min(comment.posted_at, ctx.now),
-    )
+    bare = state in (TaskState.AWAITING_ESTIMATE, TaskState.REESTIMATE)
+    read = parse_estimate(to_plain(comment.text), comment.posted_at.date(), reg, bare_allowed=bare)
+    source, by = f"c{comment.comment_id}", comment.author_id
+    if isinstance(read, Unreadable):
+        estimate_unreadable(plan, read, snapshot.task, by=by, source=source)
+    elif isinstance(read, Estimate) and state is TaskState.IN_PROGRESS:
+        estimate_in_work(plan, read, snapshot.task, ctx, reg, by=by, source=source)
+    elif isinstance(read, Estimate):
+        apply_estimate(plan, read, snapshot.task, ctx, reg, by=by, source=source, at=at)
 
 
 def _from_client(
@@ -88,21 +99,18 @@ def _from_client(
     comment = snapshot.comment
     state = plan.record.state
     _acknowledgement(plan, comment, client)
+    waits = expects_answer(to_plain(comment.text))
     if state is TaskState.AWAITING_APPROVAL:
-        _approval(plan, snapshot, ctx, reg, client)
+        waits = _approval(plan, snapshot, ctx, reg, client) and waits
     elif state is TaskState.NEEDS_INFO:
-        check_text(plan, snapshot.task, snapshot.users, ctx, reg, client, extra_text=comment.text)
+        plan.update(supplements=(*plan.record.supplements, comment.text)[-20:])
+        check_text(plan, snapshot.task, snapshot.users, ctx, reg, client)
+        waits = False  # what was missing: the app itself answers (accepts or says what is left)
     elif state in AFTER_DONE:
-        _after_delivery(plan, snapshot, ctx, reg)
-    if plan.record.state not in AFTER_DONE and _has_contract(client, ctx):
-        plan.add(
-            StartClock(
-                task_id=comment.task_id,
-                kind="reaction",
-                started_at=comment.posted_at,
-                source=f"c{comment.comment_id}",
-            )
-        )
+        waits = _after_delivery(plan, snapshot, ctx, reg)
+    if waits and _has_contract(client, ctx):
+        clock = plan_clock(REACTION, comment.posted_at, reg, ctx.calendar)
+        plan.add(StartClock.planned(comment.task_id, clock, f"c{comment.comment_id}"))
 
 
 def _has_contract(client: ClientCompany | None, ctx: HandlerContext) -> bool:
@@ -116,8 +124,10 @@ def _approval(
     ctx: HandlerContext,
     reg: RegulationConfig,
     client: ClientCompany | None,
-) -> None:
-    """п. 4.2: «Согласовано» from a client of the company approves; anything else is discussion."""
+) -> bool:
+    """п. 4.2: «Согласовано» from a client of the company approves. Consent in other words is
+    answered with the word the regulation asks for; a reservation goes to the integrator.
+    Returns whether the comment still waits for a person's answer."""
     comment = snapshot.comment
     author = comment.author_id
     company_users = client.all_user_ids() if client else ()
@@ -129,19 +139,22 @@ def _approval(
         is_responsible=client is None or author in _responsibles(client),
         config=reg,
     )
-    if not decision.approved:
-        plan.audit("discussion", "4.2", reason=decision.reason, comment_id=comment.comment_id)
-        return
-    user = snapshot.users.get(author)
-    apply_approval(
-        plan,
-        snapshot.task,
-        ctx,
-        reg,
-        by=author,
-        by_name=user.name if user else f"#{author}",
-        source=f"c{comment.comment_id}",
-    )
+    source = f"c{comment.comment_id}"
+    if decision.approved:
+        user = snapshot.users.get(author)
+        name = user.name if user else f"#{author}"
+        apply_approval(plan, snapshot.task, ctx, reg, by=author, by_name=name, source=source)
+        return True
+    plan.audit("discussion", "4.2", reason=decision.reason, comment_id=comment.comment_id)
+    if decision.reason == approval_rule.CONSENT_WITHOUT_WORD:
+        plan.comment(f"consent:{source}", messages.consent_needs_word(plan.record.estimate_minutes))
+        return False
+    if decision.reason in (approval_rule.RESERVATION, approval_rule.CONDITIONAL):
+        text = messages.approval_with_reservation(
+            comment.task_id, plan.record.title, _excerpt(comment)
+        )
+        _tell_integrator(plan, f"reservation:{source}", text)
+    return True
 
 
 def _responsibles(client: ClientCompany) -> tuple[int, ...]:
@@ -158,29 +171,63 @@ def _acknowledgement(plan: Plan, comment: CommentFacts, client: ClientCompany | 
 
 def _after_delivery(
     plan: Plan, snapshot: CommentSnapshot, ctx: HandlerContext, reg: RegulationConfig
-) -> None:
-    """п. 3.2: inside 14 days the comment reopens the work (not billed); later it is a new task."""
+) -> bool:
+    """п. 3.2, 5.x: a defect inside the window reopens the work (not billed); after it, a new
+    task; thanks change nothing; a question or anything unclear goes to the integrator.
+    Returns whether the comment waits for a person's answer (the reaction clock, п. 1.2)."""
     comment = snapshot.comment
     record = plan.record
-    window = warranty_window(record.done_at or comment.posted_at, reg)
-    decision = decide_client_comment_after_done(window, comment.posted_at, reg)
-    task = snapshot.task
-    if decision.in_window and plan.transition(
-        Trigger.WARRANTY_REWORK, comment_id=comment.comment_id
-    ):
-        plan.update(rework_since=ctx.now)
-        plan.comment(f"rework:c{comment.comment_id}", messages.warranty_rework(decision.last_day))
-        action = "disapprove" if task.status == 4 else "renew"
-        plan.add(
-            TaskAction(
-                key=f"reopen:{task.task_id}:c{comment.comment_id}",
-                task_id=task.task_id,
-                action=action,
-            )
+    remark = classify_remark(to_plain(comment.text))
+    window = promised_window(record.done_at or comment.posted_at, record.warranty_last_day, reg)
+    decision = decide_client_comment_after_done(
+        window, comment.posted_at, remark, reg, accepted=record.state is TaskState.CLOSED
+    )
+    plan.audit(
+        "remark_after_delivery",
+        "3.2",
+        remark=remark.value,
+        action=decision.action.value,
+        comment_id=comment.comment_id,
+    )
+    if decision.action is AfterDelivery.REWORK:
+        _rework(plan, snapshot, ctx, decision)
+        return True
+    if decision.action is AfterDelivery.NEW_TASK:
+        _late(plan, snapshot, ctx, reg, decision)
+        return False
+    if decision.action is AfterDelivery.ASK_INTEGRATOR:
+        text = messages.remark_needs_decision(
+            comment.task_id, record.title, _excerpt(comment), remark is Remark.QUESTION
         )
+        _tell_integrator(plan, f"remark:c{comment.comment_id}", text)
+        return True
+    return False
+
+
+def _rework(
+    plan: Plan, snapshot: CommentSnapshot, ctx: HandlerContext, decision: WarrantyDecision
+) -> None:
+    """п. 3.2: warranty rework: the task goes back to work, not billed; the client is told."""
+    comment, task = snapshot.comment, snapshot.task
+    if not plan.transition(Trigger.WARRANTY_REWORK, comment_id=comment.comment_id):
         return
-    if decision.in_window:
-        return
+    plan.update(rework_since=ctx.now)
+    plan.comment(f"rework:c{comment.comment_id}", messages.warranty_rework(decision.last_day))
+    action = "disapprove" if task.status == 4 else "renew"
+    key = f"reopen:{task.task_id}:c{comment.comment_id}"
+    plan.add(TaskAction(key=key, task_id=task.task_id, action=action))
+
+
+def _late(
+    plan: Plan,
+    snapshot: CommentSnapshot,
+    ctx: HandlerContext,
+    reg: RegulationConfig,
+    decision: WarrantyDecision,
+) -> None:
+    """п. 3.2: after the window a defect is a new task. With the new task the one reply, naming
+    its number, is written when the task exists (handlers.intake); without it, here."""
+    comment, task = snapshot.comment, snapshot.task
     plan.audit(
         "late_comment",
         "3.2",
@@ -188,22 +235,37 @@ def _after_delivery(
         new_task=decision.create_new_task,
         comment_id=comment.comment_id,
     )
-    plan.comment(
-        f"late:c{comment.comment_id}",
-        messages.late_comment(decision.last_day, decision.create_new_task),
-    )
-    if decision.create_new_task:
-        author = snapshot.users.get(comment.author_id)
-        plan.add(
-            CreateTask(
-                key=f"late-task:{task.task_id}:c{comment.comment_id}",
-                origin_task_id=task.task_id,
-                title=messages.late_task_title(task.task_id, task.title),
-                description=messages.late_task_description(
-                    task.task_id, comment.text, author.name if author else "клиента"
-                ),
-                created_by=comment.author_id,
-                responsible_id=task.responsible_id,
-                group_id=task.group_id,
-            )
+    if plan.record.state is TaskState.DONE:
+        plan.transition(Trigger.WARRANTY_EXPIRED, last_day=decision.last_day.isoformat())
+        plan.add(StopClock(task.task_id, REACTION, ctx.now))
+    if not decision.create_new_task:
+        text = messages.late_comment(decision.last_day, reg.warranty_days, None)
+        plan.comment(f"late:c{comment.comment_id}", text)
+        return
+    author = snapshot.users.get(comment.author_id)
+    plan.add(
+        CreateTask(
+            key=f"late-task:{task.task_id}:c{comment.comment_id}",
+            origin_task_id=task.task_id,
+            title=messages.late_task_title(task.task_id, task.title),
+            description=messages.late_task_description(
+                task.task_id, comment.text, author.name if author else "клиент"
+            ),
+            created_by=comment.author_id,
+            responsible_id=task.responsible_id,
+            group_id=task.group_id,
         )
+    )
+
+
+def _tell_integrator(plan: Plan, key: str, text: str) -> None:
+    """A question to the person who decides: the responsible integrator."""
+    responsible = plan.record.responsible_id
+    if responsible:
+        task_id = plan.record.task_id
+        plan.add(Notify(f"{key}:{task_id}:{responsible}", UserId(responsible), text, task_id))
+
+
+def _excerpt(comment: CommentFacts) -> str:
+    text = " ".join(read_bbcode(comment.text).text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"

@@ -63,6 +63,10 @@ class TaskStoreReader(Protocol):
 
     def company_has_tasks(self, client: str, *, except_task: TaskId) -> bool: ...
 
+    def needs_regulation_summary(self, client: str, *, except_task: TaskId) -> bool: ...
+
+    def origin_of_app_task(self, task: TaskFacts) -> TaskId | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class HandlerContext:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.records import TaskRecord
+from rules.sla import ClockPlan
 from rules.types import TaskId, UserId
 
 
@@ -91,12 +92,35 @@ class Audit:
 
 @dataclass(frozen=True, slots=True)
 class StartClock:
-    """Start an SLA clock (п. 4.1 estimate, п. 1.2 reaction)."""
+    """Start an SLA clock (п. 4.1 estimate, п. 1.2 reaction), sized by the handler.
+
+    Every number comes from rules.sla.plan_clock with the client's own regulation; the applier
+    stores them as given (STYLE §8.4).
+    """
 
     task_id: TaskId
     kind: str
     started_at: datetime
     source: str
+    due_at: datetime
+    remind_at: datetime
+    total_minutes: int
+    mode: str  # rules.worktime.ClockMode value
+    clause: str
+
+    @classmethod
+    def planned(cls, task_id: TaskId, plan: ClockPlan, source: str) -> StartClock:
+        return cls(
+            task_id=task_id,
+            kind=plan.kind,
+            started_at=plan.started_at,
+            source=source,
+            due_at=plan.due_at,
+            remind_at=plan.remind_at,
+            total_minutes=plan.total_minutes,
+            mode=plan.mode.value,
+            clause=plan.clause,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from rules.estimate import MONTHS_GENITIVE
+from rules.estimate import MONTHS_GENITIVE, Estimate
+from rules.regulation import RegulationConfig
 from rules.validation import Violation
 
 
@@ -47,8 +48,9 @@ _VIOLATION_TEXT = {
     "сделать, где и каков ожидаемый результат (не меньше {min} символов) (п. 2.1)",
     "screenshot_only": "задача содержит только скриншот: продублируйте текстом, что нужно "
     "сделать, ссылки и данные — задачи только со скриншотом не принимаются в работу (п. 2.3)",
-    "crm_link_missing": "задача касается CRM, но в ней нет ссылки на конкретные сущности: "
-    "добавьте ссылки на лиды, сделки, контакты или компании, о которых идёт речь (п. 2.2)",
+    "crm_link_missing": "в задаче речь о конкретных записях CRM, но ссылок на них нет: "
+    "добавьте ссылки на сделки, лиды, контакты или компании, о которых идёт речь, или "
+    "привяжите их к задаче (п. 2.2)",
     "not_responsible": "по регламенту задачи от компании «{company}» ставит один ответственный "
     "сотрудник: {responsibles}. Пожалуйста, согласуйте задачу с ним (п. 1.5)",
 }
@@ -69,14 +71,56 @@ def violation_line(violation: Violation, names: dict[int, str]) -> str:
     return template.format(code=violation.code, clause=violation.clause, **details)
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """«1 день», «3 дня», «5 дней»."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} {one}"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return f"{n} {few}"
+    return f"{n} {many}"
+
+
+def days(n: int) -> str:
+    return plural(n, "календарный день", "календарных дня", "календарных дней")
+
+
+def days_genitive(n: int) -> str:
+    """After «в течение», «после»: «1 календарного дня», «14 календарных дней»."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} календарного дня"
+    return f"{n} календарных дней"
+
+
+def working_hours_genitive(minutes: int) -> str:
+    """After «в течение»: «8 рабочих часов», «1 рабочего часа», «7 ч 30 мин рабочего времени»."""
+    if minutes % 60:
+        return f"{duration(minutes)} рабочего времени"
+    hours = minutes // 60
+    if hours % 10 == 1 and hours % 100 != 11:
+        return f"{hours} рабочего часа"
+    return f"{hours} рабочих часов"
+
+
+def unit_words(minutes: int) -> str:
+    """«15 минут», «1 час», «30 минут»."""
+    if minutes % 60 == 0:
+        return plural(minutes // 60, "час", "часа", "часов")
+    return plural(minutes, "минута", "минуты", "минут")
+
+
 def refusal(violations: Sequence[Violation], names: dict[int, str]) -> str:
-    lines = "\n".join(f"[*]{violation_line(v, names)}" for v in violations)
+    """п. 2.1–2.3: every blocking problem; a п. 1.5 warning is a note below, not a problem."""
+    lines = "\n".join(f"[*]{violation_line(v, names)}" for v in violations if v.blocking)
+    notes = "".join(
+        f"\nОбратите внимание: {violation_line(v, names)}." for v in violations if not v.blocking
+    )
     return (
         "Здравствуйте! Задача пока не может быть принята в работу, потому что она оформлена "
         "не по регламенту:\n[LIST]\n"
         f"{lines}\n[/LIST]\n"
         "Пожалуйста, дополните описание задачи (или напишите недостающее в комментарии) — "
         "мы проверим её снова автоматически."
+        f"{notes}"
     )
 
 
@@ -89,49 +133,123 @@ def accepted_for_estimate(due: datetime | None, warnings: Sequence[str]) -> str:
     return text
 
 
-def regulation_summary() -> str:
+def accepted_without_check(due: datetime | None, late_of: int | None) -> str:
+    """A task the app created for a late comment, or an employee's task: no text check."""
+    if late_of is not None:
+        text = (
+            f"Задача создана по вашему комментарию к задаче #{late_of} после окончания срока "
+            "проверки (п. 3.2) и передана интегратору на оценку (п. 4.1)."
+        )
+    else:
+        text = "Задача передана интегратору на оценку (п. 4.1)."
+    if due is not None:
+        text += f" Оценку и сроки интегратор напишет в комментарии до {moment(due)} (п. 4.1)."
+    return text
+
+
+def regulation_summary(reg: RegulationConfig) -> str:
     return (
         "Коротко о регламенте работы с задачами MyWebstor:\n[LIST]\n"
-        "[*]задача — это краткий понятный заголовок и подробное описание; вопросы по CRM — "
-        "со ссылками на сущности; доступы и данные — текстом, не скриншотом (п. 2.1–2.3);\n"
-        "[*]интегратор оценивает задачу в течение 8 рабочих часов (п. 4.1); задачи до 1 часа "
-        "принимаются в работу сразу (п. 3.5), остальные — после вашего комментария "
-        "«Согласовано» (п. 4.2);\n"
-        "[*]минимальная единица учёта времени — 15 минут, время на оценку тоже учитывается "
-        "(п. 3.1);\n"
-        "[*]после сдачи у вас есть 14 календарных дней на проверку (п. 3.2, 5.2).\n[/LIST]\n"
+        "[*]задача — это краткий понятный заголовок и подробное описание; вопросы по "
+        "конкретным записям CRM — со ссылками на них; доступы и данные — текстом, не "
+        "скриншотом (п. 2.1–2.3);\n"
+        f"[*]интегратор оценивает задачу в течение "
+        f"{working_hours_genitive(reg.estimate_sla_working_minutes)} (п. 4.1); задачи с оценкой до "
+        f"{duration(reg.auto_accept_max_minutes)} включительно принимаются в работу сразу "
+        "(п. 3.5), остальные — после вашего комментария «Согласовано» (п. 4.2);\n"
+        f"[*]минимальная единица учёта времени — {unit_words(reg.rounding_unit_minutes)}, время "
+        "на оценку тоже учитывается (п. 3.1);\n"
+        f"[*]после сдачи у вас есть {days(reg.warranty_days)} на проверку (п. 3.2, 5.2).\n"
+        "[/LIST]\n"
         "Ответственному сотруднику компании: пожалуйста, подтвердите комментарием "
         "«С регламентом ознакомлен(а)»."
     )
 
 
-def _estimate_words(raw: int | None, rounded: int | None) -> str:
+def _estimate_words(raw: int | None, rounded: int | None, unit: int) -> str:
     if rounded is None:
         return "по фактическим трудозатратам"
     if raw is not None and raw != rounded:
-        return f"{duration(rounded)} (оценка {duration(raw)} округлена до 15 минут, п. 3.1)"
+        return (
+            f"{duration(rounded)} (оценка {duration(raw)} округлена до {unit_words(unit)}, п. 3.1)"
+        )
     return duration(rounded)
 
 
-def auto_accepted(raw: int | None, rounded: int, deadline: datetime | None) -> str:
+def how_read(estimate: Estimate) -> str:
+    """What the app understood from the comment, so a misreading is seen at once."""
+    notes = []
+    if len(estimate.parts) > 1:
+        notes.append("сумма частей: " + " + ".join(duration(p) for p in estimate.parts))
+    if estimate.is_range:
+        notes.append("взята верхняя граница")
+    if estimate.day_minutes:
+        notes.append(f"1 рабочий день считается как {duration(estimate.day_minutes)} по регламенту")
+    if estimate.spent_minutes:
+        notes.append(f"уже потраченные {duration(estimate.spent_minutes)} в оценку не входят")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def auto_accepted(
+    raw: int | None, rounded: int, deadline: datetime | None, reg: RegulationConfig, how: str = ""
+) -> str:
     text = (
-        f"Задача оценена в {_estimate_words(raw, rounded)} и принята в работу автоматически "
-        "(п. 3.5)."
+        f"Задача оценена в {_estimate_words(raw, rounded, reg.rounding_unit_minutes)}{how} и "
+        f"принята в работу автоматически: оценка не больше {duration(reg.auto_accept_max_minutes)}"
+        " (п. 3.5)."
     )
     if deadline is not None:
         text += f" Срок выполнения — {moment(deadline)} (п. 4.3)."
     return text
 
 
-def approval_requested(raw: int | None, rounded: int | None, term: str) -> str:
-    basis = "п. 3.4" if rounded is None else "п. 3.5"
-    text = f"Предварительная оценка задачи: {_estimate_words(raw, rounded)}."
+def approval_requested(
+    raw: int | None, rounded: int | None, term: str, reg: RegulationConfig, how: str = ""
+) -> str:
+    """п. 3.4 or п. 3.5 — only the reason that applies."""
+    text = (
+        "Предварительная оценка задачи: "
+        f"{_estimate_words(raw, rounded, reg.rounding_unit_minutes)}{how}."
+    )
+    if term:
+        text += f" Срок: {term}."
+    if rounded is None:
+        reason = (
+            "Работа оценена по фактическим трудозатратам, поэтому нужно ваше согласование (п. 3.4)"
+        )
+    else:
+        reason = (
+            f"Оценка больше {duration(reg.auto_accept_max_minutes)}, поэтому нужно ваше "
+            "согласование (п. 3.5)"
+        )
+    return (
+        f"{text} {reason}: если согласны, напишите в комментарии «Согласовано» (п. 4.2). "
+        "Если есть вопросы — задайте их здесь же."
+    )
+
+
+def reestimate_requested(
+    previous: int | None,
+    raw: int | None,
+    rounded: int | None,
+    term: str,
+    reg: RegulationConfig,
+    how: str = "",
+) -> str:
+    """п. 3.3: a new, larger estimate of work in progress; the earlier one and the extra invoice."""
+    new = _estimate_words(raw, rounded, reg.rounding_unit_minutes)
+    earlier = (
+        f"согласованной ранее оценки {duration(previous)}"
+        if previous is not None
+        else "согласованной ранее оценки"
+    )
+    text = f"Повторная оценка задачи: {new}{how} вместо {earlier} (п. 3.3)."
     if term:
         text += f" Срок: {term}."
     return (
-        f"{text} Оценка больше 1 часа или по факту, поэтому нужна ваша отмашка ({basis}): "
-        "если согласны, напишите в комментарии «Согласовано» (п. 4.2). Если есть вопросы — "
-        "задайте их здесь же."
+        f"{text} Работа сверх согласованной оценки выполняется после вашего согласования новой "
+        "оценки, а превышение выставляется дополнительным счётом (п. 3.3). Если согласны, "
+        "напишите в комментарии «Согласовано» (п. 4.2); если есть вопросы — задайте их здесь же."
     )
 
 
@@ -142,6 +260,45 @@ def approved(author: str, deadline: datetime | None) -> str:
     return text
 
 
+def consent_needs_word(rounded: int | None) -> str:
+    """п. 4.2: consent in other words approves nothing; the client is told the word."""
+    what = f"оценку {duration(rounded)}" if rounded is not None else "оценку"
+    return (
+        f"Спасибо! Чтобы согласовать {what}, по регламенту напишите, пожалуйста, в комментарии "
+        "слово «Согласовано» (п. 4.2). Пока оценка не согласована, работа по задаче не "
+        "начинается."
+    )
+
+
+def approval_with_reservation(task_id: int, title: str, excerpt: str) -> str:
+    """п. 4.2: the integrator is told about an approval with a reservation."""
+    return (
+        f"Клиент ответил на оценку задачи #{task_id} «{quoted(title)}» с оговоркой: "
+        f"«{quoted(excerpt)}». Оценка не считается согласованной (п. 4.2): ответьте клиенту "
+        "и при необходимости напишите новую оценку."
+    )
+
+
+def estimate_unreadable(task_id: int, title: str, fragment: str) -> str:
+    """п. 4.1: to the integrator, not the client: what could not be read, the form understood."""
+    return (
+        f"Не удалось прочитать оценку в вашем комментарии к задаче #{task_id} «{quoted(title)}»: "
+        f"«{quoted(fragment)}». Оценка не принята. Напишите её, пожалуйста, в виде "
+        "«Оценка: 2 ч 30 мин», «Оценка: 45 минут, срок 3 рабочих дня» или «Оценка: по факту». "
+        "Срок оценки (п. 4.1) продолжает идти."
+    )
+
+
+def remark_needs_decision(task_id: int, title: str, excerpt: str, question: bool) -> str:
+    """п. 3.2: a client comment on a delivered task that the app does not act on by itself."""
+    what = "задал вопрос" if question else "написал комментарий"
+    return (
+        f"Клиент {what} по сданной задаче #{task_id} «{quoted(title)}»: «{quoted(excerpt)}». "
+        "Задача в работу не возвращена: если это замечание по гарантии, верните её в работу "
+        "(п. 3.2); в любом случае ответьте клиенту."
+    )
+
+
 def overrun_warning(billable: int, estimate: int, percent: int) -> str:
     return (
         f"Фактические трудозатраты по задаче — {duration(billable)}, это {percent} % от "
@@ -150,7 +307,14 @@ def overrun_warning(billable: int, estimate: int, percent: int) -> str:
     )
 
 
-def overrun_exceeded(billable: int, estimate: int) -> str:
+def overrun_exceeded(billable: int, estimate: int, *, completed: bool = False) -> str:
+    over = duration(billable - estimate) if billable > estimate else ""
+    if completed:
+        return (
+            f"Фактические трудозатраты ({duration(billable)}) превысили согласованную оценку "
+            f"({duration(estimate)}) на {over}. Превышение не согласовано: по п. 3.3 оно "
+            "выставляется дополнительным счётом только после согласования новой оценки."
+        )
     return (
         f"Фактические трудозатраты ({duration(billable)}) превысили согласованную оценку "
         f"({duration(estimate)}). По п. 3.3 работа продолжится после повторной оценки: "
@@ -159,12 +323,24 @@ def overrun_exceeded(billable: int, estimate: int) -> str:
     )
 
 
-def work_done(last_day: date) -> str:
+def work_done(last_day: date, warranty_days: int) -> str:
     return (
         "Работа по задаче выполнена (п. 5.1). Пожалуйста, проверьте результат: замечания "
-        f"принимаются в этой задаче в течение 14 календарных дней, до {day(last_day)} "
+        f"принимаются в этой задаче в течение {days_genitive(warranty_days)}, до {day(last_day)} "
         "включительно (п. 3.2, 5.2)."
     )
+
+
+def rework_done(last_day: date, previous_last_day: date | None, warranty_days: int) -> str:
+    """п. 3.2: the fix is completed; the check window counts again from now."""
+    text = "Замечание исправлено, работа по задаче снова выполнена (п. 3.2, 5.1). "
+    if previous_last_day is not None and previous_last_day != last_day:
+        return (
+            f"{text}Срок проверки теперь — {days(warranty_days)} от исправления, до "
+            f"{day(last_day)} включительно (раньше было до {day(previous_last_day)}) "
+            "(п. 3.2, 5.2)."
+        )
+    return f"{text}Замечания принимаются до {day(last_day)} включительно (п. 3.2, 5.2)."
 
 
 def warranty_rework(last_day: date) -> str:
@@ -175,13 +351,16 @@ def warranty_rework(last_day: date) -> str:
     )
 
 
-def late_comment(last_day: date, new_task_id: bool) -> str:
+def late_comment(last_day: date, warranty_days: int, new_task_id: int | None) -> str:
     text = (
-        f"Срок проверки по этой задаче закончился {day(last_day)}: по п. 3.2 новые обращения "
-        "после 14 дней считаются отдельными задачами."
+        f"Срок проверки по этой задаче закончился {day(last_day)}: по п. 3.2 замечания "
+        f"после {days_genitive(warranty_days)} считаются отдельными задачами."
     )
     if new_task_id:
-        return text + " Мы создали для вашего комментария новую задачу со ссылкой на эту."
+        return (
+            text + f" Мы создали для вашего комментария новую задачу #{new_task_id} со ссылкой "
+            "на эту: оценку и сроки интегратор напишет в ней."
+        )
     return text + " Пожалуйста, поставьте новую задачу и сошлитесь в ней на эту."
 
 
@@ -191,8 +370,8 @@ def late_task_title(task_id: int, title: str) -> str:
 
 def late_task_description(task_id: int, comment_text: str, author: str) -> str:
     return (
-        f"{comment_text}\n\n— Комментарий {quoted(author)} к задаче #{task_id} после окончания "
-        f"гарантийного срока (п. 3.2). Исходная задача: "
+        f"{comment_text}\n\n— Комментарий к задаче #{task_id} после окончания срока проверки "
+        f"(п. 3.2). Автор: {quoted(author)}. Исходная задача: "
         f"[URL=/company/personal/user/0/tasks/task/view/{task_id}/]#{task_id}[/URL]"
     )
 
@@ -253,6 +432,7 @@ REPORT_KINDS = {
     "regular": "сверх пакета",
     "urgent": "срочно",
     "warranty": "гарантия",
+    "unapproved": "сверх оценки, не согласовано",
 }
 
 
@@ -264,6 +444,15 @@ def report_package_fee(package: str, first: date, last: date) -> str:
 
 def report_chat_fee() -> str:
     return "Чат поддержки (п. 1.6)"
+
+
+def time_not_synced(month: str, synced_at: datetime | None) -> str:
+    """The report's warning: its time comes from `b24app sync-time`, not run this month."""
+    when = f"последний раз — {moment(synced_at)}" if synced_at else "ни разу"
+    return (
+        f"Внимание: записи времени за {month} не загружались из портала ({when}); "
+        f"трудозатраты могут быть неполными. Запустите: b24app sync-time --month {month}"
+    )
 
 
 def regulation_signed(value: date | None) -> str:
@@ -279,6 +468,7 @@ REPORT_HEADINGS = {
     "overflow_regular_minutes": "Сверх пакета",
     "overflow_urgent_minutes": "Срочно",
     "warranty_minutes": "Гарантия",
+    "unapproved_minutes": "Сверх оценки, не согласовано",
     "package_amount": "Пакет, ₽",
     "regular_amount": "Сверх пакета, ₽",
     "urgent_amount": "Срочно, ₽",
@@ -296,7 +486,9 @@ REPORT_HEADINGS = {
     "billed_minutes": "Учтено, мин",
     "rate": "Ставка, ₽/ч",
     "amount": "Сумма, ₽",
-    "approved_minutes": "Оценка, мин",
+    "approved_minutes": "Согласованная оценка, мин",
+    "first_minutes": "Превышенная оценка, мин",
+    "not_approved_minutes": "Не согласовано, мин",
     "over_minutes": "Сверх оценки, мин",
     "summary": "Сводка",
     "lines": "Детализация",

@@ -50,16 +50,40 @@ class TaskRecord:
     rework_periods: tuple[tuple[datetime, datetime], ...] = ()
     deleted: bool = False
     processed_comments: tuple[int, ...] = ()  # recent comment/message ids already handled
+    approved_minutes: int | None = None  # п. 3.3: the estimate approved now (client or п. 3.5)
+    unapproved_minutes: int = 0  # п. 3.3: billable time past it, not approved by the client
+    field_estimate_seen: int | None = None  # the TIME_ESTIMATE last read: only a change counts
+    supplements: tuple[str, ...] = ()  # п. 2.1–2.3: client comments that complete a refused task
+    # What the app saw of the task, for `b24app replay`: the portal keeps only the final state.
+    # Each entry: (ISO time, status, title, description, TIME_ESTIMATE minutes or None).
+    observations: tuple[tuple[str, int, str, str, int | None], ...] = ()
 
     def replace(self, **changes: Any) -> TaskRecord:
         return dataclasses.replace(self, **changes)
 
 
 def is_warranty_rework(record: TaskRecord, at: datetime) -> bool:
-    """п. 3.2: time logged during warranty rework is not billed."""
-    if record.rework_since is not None and at >= record.rework_since:
-        return True
-    return any(start <= at < end for start, end in record.rework_periods)
+    """п. 3.2: time logged once warranty rework began is not billed, in whatever order the
+    integrator completes the fix and logs the time (a paid task never goes back to paid work)."""
+    starts = [start for start, _ in record.rework_periods]
+    if record.rework_since is not None:
+        starts.append(record.rework_since)
+    # Bitrix24 dates entries to the second: an entry of the rework's first second is the rework's
+    return bool(starts) and at >= min(starts).replace(microsecond=0)
+
+
+def approved_estimate(record: TaskRecord) -> int | None:
+    """п. 3.3: the estimate approved now; records written before it was kept read it from the
+    state (an estimate in work was approved or auto-accepted)."""
+    if record.approved_minutes is not None or record.by_actual_time:
+        return record.approved_minutes
+    in_work = record.state in (
+        TaskState.IN_PROGRESS,
+        TaskState.REESTIMATE,
+        TaskState.DONE,
+        TaskState.CLOSED,
+    )
+    return record.estimate_minutes if in_work else None
 
 
 def record_to_json(record: TaskRecord) -> dict[str, Any]:
@@ -106,6 +130,8 @@ def _load(name: str, value: Any) -> Any:
         return TaskState(value)
     if name == "rework_periods":
         return tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in value)
-    if name in ("refused_codes", "processed_comments"):
+    if name in ("refused_codes", "processed_comments", "supplements"):
         return tuple(value)
+    if name == "observations":
+        return tuple(tuple(item) for item in value)
     return value

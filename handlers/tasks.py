@@ -1,33 +1,30 @@
-"""ONTASKADD, ONTASKUPDATE: validate the text, pick up estimates, delivery, and logged time."""
+"""ONTASKADD, ONTASKUPDATE: the text, estimates in the field, logged time, start and delivery."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-from datetime import datetime
-
 from handlers import messages
 from handlers.context import HandlerContext, TaskSnapshot
-from handlers.effects import StartClock, StopClock, WatchTask
-from handlers.estimates import apply_estimate
+from handlers.effects import StopClock, WatchTask
+from handlers.estimates import ESTIMATE_STATES, WORK_STATES, apply_estimate, estimate_in_work
+from handlers.intake import check_text
 from handlers.plan import Plan
-from handlers.records import TaskRecord, is_warranty_rework
+from handlers.records import TaskRecord, approved_estimate, is_warranty_rework
 from handlers.routing import HandlerEvent, Outcome, Router
+from rules.billing import billed_minutes, is_urgent
 from rules.estimate import Estimate
 from rules.lifecycle import Trigger
-from rules.overrun import OverrunLevel, billable_minutes, decide_overrun
+from rules.overrun import OverrunLevel, decide_overrun, unapproved_parts
 from rules.regulation import ClientCompany, RegulationConfig
-from rules.types import Role, TaskFacts, TaskState, TimeEntry, UserFacts, UserId
-from rules.validation import validate_task
+from rules.sla import REACTION
+from rules.types import Role, TaskFacts, TaskState, TimeEntry
 from rules.warranty import warranty_window
-from rules.worktime import add_duration
 
 router = Router()
 
 TEXT_STATES = (TaskState.NEW, TaskState.NEEDS_INFO)
-ESTIMATE_STATES = (TaskState.AWAITING_ESTIMATE, TaskState.AWAITING_APPROVAL, TaskState.REESTIMATE)
-WORK_STATES = (TaskState.IN_PROGRESS, TaskState.REESTIMATE)
 TIME_STATES = (*ESTIMATE_STATES, TaskState.IN_PROGRESS, TaskState.DONE)
+IN_WORK_STATUS, CONTROL_STATUS, COMPLETED_STATUS = 3, 4, 5
+MAX_OBSERVATIONS = 200
 
 
 @router.register("ONTASKADD", "ONTASKUPDATE")
@@ -46,12 +43,18 @@ def on_task_changed(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     if known is None:
         _ensure_chat_access(plan, task, ctx)
     reg = ctx.regulation_of(client)
+    _observe(plan, task, ctx)
     if plan.record.state in TEXT_STATES:
         check_text(plan, task, snapshot.users, ctx, reg, client)
     else:
         _estimate_from_field(plan, task, ctx, reg)
-        _time_logged(plan, task, snapshot.time_entries, ctx, reg)
+        completing = _is_done(task, reg) and plan.record.state in (*WORK_STATES, *ESTIMATE_STATES)
+        _time_logged(plan, task, snapshot.time_entries, reg, completing=completing)
+        _work_started(plan, task, ctx)
+        was_done = plan.record.state is TaskState.DONE
         _delivery(plan, task, ctx, reg)
+        if was_done:
+            _client_acceptance(plan, task, ctx)
     _refresh_facts(plan, task, reg)
     return plan.outcome("nothing changed for the regulation")
 
@@ -83,155 +86,159 @@ def _is_client_task(
     return client is not None or ctx.role_of(task.created_by, snapshot.users) is Role.CLIENT
 
 
-def text_digest(task: TaskFacts, extra: str = "") -> str:
-    body = "\x00".join((task.title, task.description, ",".join(task.crm_bindings), extra))
-    return hashlib.sha256(f"{body}\x00{task.attached_files}".encode()).hexdigest()[:32]
-
-
-def check_text(
-    plan: Plan,
-    task: TaskFacts,
-    users: dict[UserId, UserFacts],
-    ctx: HandlerContext,
-    reg: RegulationConfig,
-    client: ClientCompany | None,
-    *,
-    extra_text: str = "",
-) -> None:
-    """п. 1.5, 2.1–2.3: refuse with every problem listed, or accept for estimation."""
-    digest = text_digest(task, extra_text)
-    if plan.record.state is TaskState.NEEDS_INFO and digest == plan.record.text_digest:
+def _observe(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
+    """Keep what the task looked like when it changed: the portal keeps only its final state,
+    and `b24app replay` plays the history the app saw."""
+    seen = (task.status, task.title, task.description, task.time_estimate_minutes)
+    last = plan.record.observations[-1] if plan.record.observations else None
+    if last is not None and tuple(last[1:]) == seen:
         return
-    checked = task
-    if extra_text:
-        checked = _with_description(task, f"{task.description}\n{extra_text}")
-    role = ctx.role_of(task.created_by, users)
-    violations = validate_task(checked, reg, client, creator_role=role)
-    blocking = [v for v in violations if v.blocking]
-    names = {int(u): f.name for u, f in users.items()}
-    wanted = {int(i) for v in violations for i in _ids(v.details.get("responsible_ids"))}
-    if wanted - set(names):
-        names.update(
-            {int(u): f.name for u, f in ctx.portal.load_users(wanted - set(names)).items()}
-        )
-    plan.update(text_digest=digest)
-    if blocking:
-        codes = tuple(v.code for v in blocking)
-        clauses = ", ".join(sorted({v.clause for v in blocking}))
-        if plan.transition(Trigger.TASK_INVALID, clause=clauses, violations=codes):
-            plan.update(refused_codes=codes)
-            plan.comment(f"refusal:{digest}", messages.refusal(violations, names))
-        return
-    accepted_at = task.created_at if plan.record.state is TaskState.NEW else ctx.now
-    warnings = [messages.violation_line(v, names) for v in violations]
-    if not plan.transition(Trigger.TASK_VALID, warnings=[v.code for v in violations]):
-        return
-    plan.update(accepted_at=accepted_at, refused_codes=())
-    plan.add(
-        StartClock(
-            task_id=task.task_id,
-            kind="estimate",
-            started_at=accepted_at,
-            source=f"accepted:{digest}",
-        )
-    )
-    due = _estimate_due(accepted_at, ctx, reg)
-    plan.comment("accepted", messages.accepted_for_estimate(due, warnings))
-    if client and not ctx.store.company_has_tasks(client.name, except_task=task.task_id):
-        plan.comment(f"summary:{client.name}", messages.regulation_summary())
-
-
-def _estimate_due(accepted_at: datetime, ctx: HandlerContext, reg: RegulationConfig) -> datetime:
-    return add_duration(accepted_at, reg.estimate_sla_working_minutes, ctx.calendar)
-
-
-def _with_description(task: TaskFacts, description: str) -> TaskFacts:
-    return dataclasses.replace(task, description=description)
+    at = min(task.changed_at or ctx.now, ctx.now) if last else task.created_at
+    entry = (at.isoformat(), *seen)
+    plan.update(observations=(*plan.record.observations, entry)[-MAX_OBSERVATIONS:])
 
 
 def _estimate_from_field(
     plan: Plan, task: TaskFacts, ctx: HandlerContext, reg: RegulationConfig
 ) -> None:
-    """п. 4.1: the integrator may set the task's TIME_ESTIMATE field instead of a comment."""
+    """п. 4.1, 3.3: the integrator may set the task's TIME_ESTIMATE field instead of a comment;
+    only a change of the field counts, so an old value never comes back as a new estimate."""
     minutes = task.time_estimate_minutes
     record = plan.record
-    if minutes is None or record.state not in ESTIMATE_STATES:
+    if minutes is None or minutes == record.field_estimate_seen:
         return
+    plan.update(field_estimate_seen=minutes)
     if minutes in (record.estimate_minutes, record.estimate_raw_minutes):
         return  # our own write of the rounded value, or an estimate we already took
     estimate = Estimate(raw_minutes=minutes, by_actual_time=False, term=None)
-    apply_estimate(
-        plan, estimate, task, ctx, reg, by=task.responsible_id, source=f"field-{minutes}"
-    )
+    source = f"field-{minutes}"
+    if record.state in ESTIMATE_STATES:
+        apply_estimate(plan, estimate, task, ctx, reg, by=task.responsible_id, source=source)
+    elif record.state is TaskState.IN_PROGRESS:
+        estimate_in_work(plan, estimate, task, ctx, reg, by=task.responsible_id, source=source)
 
 
 def _time_logged(
     plan: Plan,
     task: TaskFacts,
     entries: tuple[TimeEntry, ...] | None,
-    ctx: HandlerContext,
     reg: RegulationConfig,
+    *,
+    completing: bool,
 ) -> None:
-    """п. 3.1, 3.3: billable minutes (each entry rounded up) against the approved estimate."""
+    """п. 3.1, 3.3: billable minutes (as the bill counts them) against the approved estimate."""
     if entries is None:
         return
-    billable = billable_minutes(
-        (e for e in entries if not is_warranty_rework(plan.record, e.created_at)),
-        reg.rounding_unit_minutes,
-    )
-    if (
-        billable == plan.record.billable_minutes
-        and task.time_spent_minutes == plan.record.time_spent_minutes
-    ):
-        return
-    plan.update(billable_minutes=billable, time_spent_minutes=task.time_spent_minutes)
+    billed = [
+        billed_minutes(e.seconds, reg.rounding_unit_minutes)
+        for e in sorted(entries, key=lambda e: (e.created_at, e.entry_id))
+        if e.seconds >= 0 and not is_warranty_rework(plan.record, e.created_at)
+    ]
+    billable = sum(billed)
+    unapproved = sum(unapproved_parts(billed, approved_estimate(plan.record)))
     record = plan.record
-    if record.state is not TaskState.IN_PROGRESS or record.estimate_minutes is None:
+    if (billable, unapproved, task.time_spent_minutes) != (
+        record.billable_minutes,
+        record.unapproved_minutes,
+        record.time_spent_minutes,
+    ):
+        plan.update(
+            billable_minutes=billable,
+            unapproved_minutes=unapproved,
+            time_spent_minutes=task.time_spent_minutes,
+        )
+    _overrun(plan, reg, completing=completing)
+
+
+def _overrun(plan: Plan, reg: RegulationConfig, *, completing: bool) -> None:
+    """п. 3.3: past the approved estimate → re-estimate; at 80 % a warning, unless the same
+    change completes the task (a warning seconds before «Работа выполнена» helps nobody)."""
+    record = plan.record
+    approved = approved_estimate(record)
+    in_rework = record.rework_since is not None  # warranty time is not billed: nothing to overrun
+    if record.state is not TaskState.IN_PROGRESS or approved is None or in_rework:
         return
-    decision = decide_overrun(billable, record.estimate_minutes, reg)
-    key = f"{record.estimate_minutes}"
+    billable = record.billable_minutes
+    decision = decide_overrun(billable, approved, reg)
+    key = f"{approved}"
     if decision.level is OverrunLevel.EXCEEDED and plan.transition(
-        Trigger.OVERRUN, billable_minutes=billable, approved_minutes=record.estimate_minutes
+        Trigger.OVERRUN, billable_minutes=billable, approved_minutes=approved
     ):
         plan.update(overrun_level="exceeded")
-        plan.comment(f"overrun:{key}", messages.overrun_exceeded(billable, record.estimate_minutes))
-    elif decision.level is OverrunLevel.WARNING and record.overrun_level == "none":
+        text = messages.overrun_exceeded(billable, approved, completed=completing)
+        plan.comment(f"overrun:{key}", text)
+    elif (
+        decision.level is OverrunLevel.WARNING and record.overrun_level == "none" and not completing
+    ):
         plan.update(overrun_level="warning")
         plan.audit("overrun_warning", "3.3", billable_minutes=billable, percent=decision.percent)
         plan.comment(
             f"overrun-warning:{key}",
-            messages.overrun_warning(billable, record.estimate_minutes, decision.percent),
+            messages.overrun_warning(billable, approved, decision.percent),
         )
 
 
-def _delivery(plan: Plan, task: TaskFacts, ctx: HandlerContext, reg: RegulationConfig) -> None:
-    """п. 5.1, 5.2: the integrator marks the work done → the client's 14-day check starts."""
-    done = task.status in reg.done_statuses or (
+def _is_done(task: TaskFacts, reg: RegulationConfig) -> bool:
+    """п. 5.1: «Ждёт контроля» or «Завершена», or a configured Kanban stage."""
+    return task.status in reg.done_statuses or bool(
         task.stage_id and task.stage_id in reg.done_stage_ids
     )
-    if not done or plan.record.state not in WORK_STATES:
+
+
+def _work_started(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
+    """п. 1.2: the integrator starting the work answers the client too."""
+    if task.status == IN_WORK_STATUS and plan.record.last_status != IN_WORK_STATUS:
+        plan.add(StopClock(task_id=task.task_id, kind=REACTION, at=ctx.now))
+
+
+def _delivery(plan: Plan, task: TaskFacts, ctx: HandlerContext, reg: RegulationConfig) -> None:
+    """п. 5.1, 5.2: the integrator marks the work done → the client's check window starts; after
+    warranty rework the client is told the fix is done, with the new last day."""
+    record = plan.record
+    if not _is_done(task, reg) or not _may_complete(record):
         return
-    round_no = len(plan.record.rework_periods)
+    previous_last_day = record.warranty_last_day
+    reworked = record.rework_since is not None
     if not plan.transition(Trigger.WORK_DONE, status=task.status, stage=task.stage_id):
         return
     window = warranty_window(ctx.now, reg)
-    periods = plan.record.rework_periods
-    if plan.record.rework_since is not None:
-        periods = (*periods, (plan.record.rework_since, ctx.now))
+    periods = record.rework_periods
+    if record.rework_since is not None:
+        periods = (*periods, (record.rework_since, ctx.now))
     plan.update(
         done_at=ctx.now,
         warranty_last_day=window.last_day,
         rework_since=None,
         rework_periods=periods,
     )
-    plan.add(StopClock(task_id=task.task_id, kind="reaction", at=ctx.now))
-    plan.comment(f"done:{round_no}", messages.work_done(window.last_day))
+    plan.add(StopClock(task_id=task.task_id, kind=REACTION, at=ctx.now))
+    if reworked:
+        text = messages.rework_done(window.last_day, previous_last_day, reg.warranty_days)
+    else:
+        text = messages.work_done(window.last_day, reg.warranty_days)
+    plan.comment(f"done:{len(periods)}", text)
+
+
+def _may_complete(record: TaskRecord) -> bool:
+    """Work in progress, or approved work waiting for the approval of a larger estimate."""
+    if record.state in WORK_STATES:
+        return True
+    waiting = record.state is TaskState.AWAITING_APPROVAL
+    return waiting and approved_estimate(record) is not None
+
+
+def _client_acceptance(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
+    """п. 5.2: the client accepts the delivered task in Bitrix24 (status 5 after control): the
+    check window ends; the task is closed."""
+    record = plan.record
+    accepted = task.status == COMPLETED_STATUS and record.last_status == CONTROL_STATUS
+    if record.state is TaskState.DONE and accepted:
+        plan.transition(Trigger.CLIENT_ACCEPTED, status=task.status)
+        plan.add(StopClock(task_id=task.task_id, kind=REACTION, at=ctx.now))
 
 
 def _refresh_facts(plan: Plan, task: TaskFacts, reg: RegulationConfig) -> None:
-    urgent = task.priority >= reg.urgent_priority or reg.urgent_tag.casefold() in {
-        t.casefold() for t in task.tags
-    }
+    urgent = is_urgent(task.priority, task.tags, reg)
     record = plan.record
     if (record.title, record.responsible_id, record.last_status, record.urgent) != (
         task.title,
@@ -259,7 +266,3 @@ def on_task_deleted(event: HandlerEvent, ctx: HandlerContext) -> Outcome:
     for kind in ("estimate", "reaction"):
         plan.add(StopClock(task_id=event.task_id, kind=kind, at=ctx.now))
     return plan.outcome("nothing to do")
-
-
-def _ids(value: object) -> tuple[int, ...]:
-    return tuple(int(i) for i in value) if isinstance(value, tuple | list) else ()

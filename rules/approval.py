@@ -21,6 +21,8 @@ NOT_CLIENT = "not_client"
 NOT_COMPANY_USER = "not_company_user"
 NOT_RESPONSIBLE = "not_responsible"
 WRONG_STATE = "wrong_state"
+CONSENT_WITHOUT_WORD = "consent_without_word"  # «Согласен», «ок», 👍: the client is told the word
+RESERVATION = "reservation"  # «Да, согласовано. Но срок сдвиньте на пятницу»
 
 # Short passive participles state a fact («смета согласована»); every other form does not.
 APPROVAL_FORMS = frozenset({"согласовано", "согласована", "согласован", "согласованы"})
@@ -56,6 +58,36 @@ _HEDGES_BEFORE = frozenset(
 _RESERVATIONS_AFTER = frozenset(
     {"если", "но", "однако", "кроме", "исключением", "условии", "условием", "только", "частично"}
 )
+
+# Consent in other words (REGULATION.md, "Reading comments"): it approves nothing, but the app
+# answers it, so that nobody waits on a task the client believes approved.
+_CONSENT_WORDS = frozenset(
+    {
+        "согласен", "согласна", "согласны", "согласовываю", "согласовываем", "согласую",
+        "ок", "окей", "ok", "okay", "хорошо", "ладно", "да", "давайте", "договорились",
+        "подтверждаю", "подтверждаем", "одобряю", "одобряем", "одобрено", "утверждаю",
+        "утверждено", "принято", "делайте", "приступайте", "начинайте", "запускайте", "go",
+        "поехали", "вперед", "запускаем", "работаем", "принимается",
+    }
+)  # fmt: skip
+_CONSENT_MARKS = ("👍", "✅", "👌", "🆗", "🙆", "+")
+_CONSENT_FILLER = frozenset(
+    {
+        "спасибо", "пожалуйста", "добрый", "день", "здравствуйте", "привет", "коллеги", "с",
+        "оценкой", "оценка", "сроками", "сроком", "все", "в", "работу", "можно", "ждем", "ждём",
+        "тогда", "вас", "вам", "большое", "и", "так",
+    }
+)  # fmt: skip
+_CONSENT_MAX_OTHER_WORDS = 3  # names and a word or two more; a longer text is a discussion
+# A reservation anywhere in the comment makes an approval a discussion.
+_RESERVATION_WORDS = frozenset(
+    {"но", "однако", "только", "если", "условии", "условием", "кроме", "исключением", "хотя"}
+)
+_CHANGE_REQUEST_RE = re.compile(
+    r"(?<![а-я])(?:сдвин|перенес|передвин|измен|помен|уменьш|сократ|сниз|убер|убрать|ускор"
+    r"|побыстрее|быстрее|дешевле|пересмотр)[а-я]*"
+)
+_POLITE_IF_RE = re.compile(r"(?<![а-я])если\s+(?:будут|возникнут|появятся)\s+вопрос[а-я]*")
 
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _CLAUSE_SPLIT_RE = re.compile(r"[,;:()«»\"]|\s[-–—]\s")
@@ -150,9 +182,35 @@ def _affirmation_reason(
     return NO_APPROVAL_WORD
 
 
+def has_reservation(plain: str) -> bool:
+    """п. 4.2: «но», «если», «кроме», or a request to change something, anywhere in the text."""
+    text = _POLITE_IF_RE.sub(" ", plain)
+    return bool(set(_words(text)) & _RESERVATION_WORDS or _CHANGE_REQUEST_RE.search(text))
+
+
+def is_consent_without_word(plain: str) -> bool:
+    """п. 4.2: a short, plain consent in other words («Согласна, делайте», «Ок», 👍)."""
+    if "?" in plain:
+        return False
+    words = _words(plain)
+    if set(words) & _NEGATIONS:
+        return False
+    consent = [w for w in words if w in _CONSENT_WORDS]
+    if not consent and not any(mark in plain for mark in _CONSENT_MARKS):
+        return False
+    known = _CONSENT_WORDS | _CONSENT_FILLER | _RESERVATION_WORDS
+    other = [w for w in words if w not in known]
+    return len(other) <= _CONSENT_MAX_OTHER_WORDS
+
+
 def approval_reason(plain: str) -> str:
     """п. 4.2: why a normalized comment text is or is not the approval «Согласовано»."""
-    return _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
+    reason = _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
+    if reason == APPROVED and has_reservation(plain):
+        return RESERVATION
+    if reason in (NO_APPROVAL_WORD, OTHER_WORD_FORM) and is_consent_without_word(plain):
+        return RESERVATION if has_reservation(plain) else CONSENT_WITHOUT_WORD
+    return reason
 
 
 def is_approval_text(plain: str) -> bool:

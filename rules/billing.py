@@ -10,6 +10,10 @@
 # - Package first (п. 6.1, 6.2): п. 6.2 is titled «Стоимость вне пакета», so package hours cover
 #   any work, urgent included; only work past the package is billed at the regular or urgent rate.
 # - Warranty rework (п. 3.2) is listed with its rounded minutes, amount 0, consumes no package.
+# - Time past the approved estimate that the client has not approved (п. 3.3) is its own line
+#   «сверх оценки, не согласовано», amount 0, consumes no package and is not in the total until
+#   the client approves (the caller gives each entry's `unapproved_minutes`, from
+#   rules.overrun.unapproved_parts, or 0 when the config bills such time anyway).
 # - Split: an entry crossing the end of the package gives two lines with the same entry: the
 #   package part, then the overflow part with `continued=True`. Per entry_id the lines' minutes
 #   sum to the entry's rounded minutes; raw time is shown on the first part only.
@@ -31,7 +35,14 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from rules.estimate import round_up_minutes
-from rules.regulation import ChatOption, ClientCompany, Package, PackageKind, Rates
+from rules.regulation import (
+    ChatOption,
+    ClientCompany,
+    Package,
+    PackageKind,
+    Rates,
+    RegulationConfig,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,7 @@ class BillableEntry:
     raw_seconds: int
     urgent: bool = False  # п. 6.2.2
     warranty_rework: bool = False  # п. 3.2
+    unapproved_minutes: int = 0  # п. 3.3: the tail of the entry past the approved estimate
 
 
 class LineKind(StrEnum):
@@ -56,6 +68,7 @@ class LineKind(StrEnum):
     REGULAR = "regular"  # п. 6.2.1
     URGENT = "urgent"  # п. 6.2.2
     WARRANTY = "warranty"  # п. 3.2: rework, not billed
+    UNAPPROVED = "unapproved"  # п. 3.3: past the approved estimate, not approved: not billed
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +85,15 @@ class InvoiceLine:
 
 @dataclass(frozen=True, slots=True)
 class TaskOverrun:
-    """п. 3.3: a task whose billable time passed its approved estimate."""
+    """п. 3.3: a task whose billable time passed its estimate: the estimate it passed, the one
+    approved now (after a re-approval, the new one), and the minutes not approved."""
 
     task_id: int
     task_title: str
     approved_minutes: int
     billed_minutes: int
+    first_minutes: int = 0  # the estimate the time passed (0: the same as approved)
+    unapproved_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +130,14 @@ class ClientBill:
     overruns: tuple[TaskOverrun, ...]
     package_used_percent: int
     parts: tuple[ContractPart, ...] = ()
+    unapproved_minutes: int = 0  # п. 3.3: listed, not in the total
+
+
+def is_urgent(priority: int, tags: Sequence[str], reg: RegulationConfig) -> bool:
+    """п. 6.2.2: urgent work — high priority or the configured tag — is billed at the urgent rate
+    once the package is used up."""
+    wanted = reg.urgent_tag.casefold()
+    return priority >= reg.urgent_priority or any(t.casefold() == wanted for t in tags)
 
 
 def billed_minutes(raw_seconds: int, unit_minutes: int) -> int:
@@ -206,6 +230,8 @@ def _split_lines(
         if entry.warranty_rework:
             rows.append((entry, LineKind.WARRANTY, minutes, False))
             continue
+        unapproved = min(entry.unapproved_minutes, minutes)
+        minutes -= unapproved
         i = _part_index(parts, entry.at.date())
         inside = min(minutes, parts[i].included_minutes - used[i])
         used[i] += inside
@@ -213,6 +239,8 @@ def _split_lines(
             rows.append((entry, LineKind.PACKAGE, inside, False))
         if minutes > inside:
             rows.append((entry, _overflow_kind(entry), minutes - inside, inside > 0))
+        if unapproved:
+            rows.append((entry, LineKind.UNAPPROVED, unapproved, minutes > 0))
     return rows, used
 
 
@@ -277,6 +305,7 @@ def bill_month(
         overflow_regular_minutes=_minutes_of(lines, LineKind.REGULAR),
         overflow_urgent_minutes=_minutes_of(lines, LineKind.URGENT),
         warranty_minutes=_minutes_of(lines, LineKind.WARRANTY),
+        unapproved_minutes=_minutes_of(lines, LineKind.UNAPPROVED),
         package_price_kopecks=price,
         regular_amount_kopecks=regular,
         urgent_amount_kopecks=urgent,

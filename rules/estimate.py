@@ -1,118 +1,36 @@
-"""п. 3.1, 3.4, 4.1, 4.3: read an integrator's estimate and term, round it, decide on approval."""
+"""п. 3.1, 3.4, 4.1, 4.3: read an integrator's estimate and term, round it, decide on approval.
+
+How a comment is read (REGULATION.md, "Reading comments", estimates): rules.durations finds every
+amount of time; this module decides from the words around each one what it is. A total
+(«итого 3 ч») wins; otherwise the amounts after the estimate keyword are summed (a breakdown,
+«4 часа + 30 минут»), alternatives («2 или 3 часа») and ranges give their upper bound, time already
+spent («15 минут уже потрачено») and the time when an estimate comes («дам через 2 часа») are
+left out, and days are an amount of work («1 день», «полдня») unless they are a term
+(«срок 2 дня», «3 рабочих дня» beside an amount in hours). A comment that clearly is an
+estimate but cannot be read gives `Unreadable`, never a guess.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
+from rules.amount_roles import (
+    DELAY,
+    SENTENCE_END,
+    Read,
+    ceil_minutes,
+    combine,
+    pick,
+    read_roles,
+    words,
+    work_values,
+)
+from rules.durations import Unit, find_amounts
 from rules.regulation import RegulationConfig
 
-_NUMBER_WORDS: dict[str, int] = {
-    "один": 1,
-    "одна": 1,
-    "одну": 1,
-    "два": 2,
-    "две": 2,
-    "три": 3,
-    "четыре": 4,
-    "пять": 5,
-    "шесть": 6,
-    "семь": 7,
-    "восемь": 8,
-    "девять": 9,
-    "десять": 10,
-    "пятнадцать": 15,
-    "двадцать": 20,
-    "тридцать": 30,
-    "сорок": 40,
-    "пятьдесят": 50,
-}
-_ONE_AND_HALF = "полтора"
-_NUM = rf"(?<![\d.,])\d{{1,5}}(?:[.,]\d{{1,3}})?|\b(?:{'|'.join(_NUMBER_WORDS)}|{_ONE_AND_HALF})\b"
-_HOUR_UNIT = r"(?:ч(?:ас(?:а|ов)?)?\.?|h(?:rs?|ours?)?)(?![a-zа-я])"
-_MINUTE_UNIT = r"(?:\s*(?:мин(?:ут[аыу]?)?\.?|min(?:ute)?s?|m)|м)(?![a-zа-я])"
-_HOURS = rf"(?:(?P<h>{_NUM})\s*{_HOUR_UNIT}|(?<![\d\w])(?P<bare>час|часа)(?![a-zа-я]))"
-_MINUTES = rf"(?P<m>{_NUM}){_MINUTE_UNIT}"
-_ONLY_MINUTES = rf"(?P<om>{_NUM}){_MINUTE_UNIT}"
-_HALF = r"(?<![\w])(?P<half>пол\s?часа|получаса)(?![a-zа-я])"
-_QUARTER = r"(?<![\w])(?P<quarter>четверть\s+часа)(?![a-zа-я])"
-_DURATION_RE = re.compile(
-    rf"{_HALF}|{_QUARTER}|{_HOURS}(?:\s*(?:и\s+)?{_MINUTES})?|{_ONLY_MINUTES}", re.IGNORECASE
-)
-_BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
-_KEYWORD_RE = re.compile(r"(?<![\w])(?:пере)?(?:оцен|estimat)\w*")
-_CLOCK_RE = re.compile(r"[\s:—–-]*(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?!\d)")
-# «оценку дам через 2 часа»: the duration is when the estimate comes, not the estimate.
-_DELAY_WORDS = frozenset(
-    [
-        "через",
-        "течение",
-        "дам",
-        "дадим",
-        "пришлю",
-        "пришлем",
-        "сообщу",
-        "сообщим",
-        "напишу",
-        "напишем",
-        "подготовлю",
-        "предоставлю",
-        "позже",
-        "завтра",
-        "сегодня",
-        "ушло",
-        "ушел",
-        "ушла",
-        "потрачено",
-        "потратил",
-        "потратили",
-        "затрачено",
-        "заняла",
-        "занял",
-        "заняло",
-    ]
-)
-_TOTAL_RE = re.compile(r"(?<![\w])(?:итого|всего)\w*")
-# Words that may stand around a bare duration without making it something other than an estimate.
-_FILLER = frozenset(
-    [
-        "примерно",
-        "около",
-        "ориентировочно",
-        "предварительно",
-        "где-то",
-        "порядка",
-        "плюс-минус",
-        "займет",
-        "займут",
-        "потребуется",
-        "понадобится",
-        "уйдет",
-        "работы",
-        "работ",
-        "на",
-        "это",
-        "срок",
-        "сроки",
-        "срока",
-        "реализации",
-        "выполнения",
-        "в",
-        "течение",
-        "за",
-        "до",
-        "задача",
-        "работа",
-        "доработка",
-    ]
-)
-_INT_WORDS = "|".join(_NUMBER_WORDS)
-_DAYS_RE = re.compile(
-    rf"(?<![\w.,])(?P<n>\d{{1,3}}|{_INT_WORDS})\s*(?:(?P<work>рабоч\w*)\s*|(?P<cal>календарн\w*)\s*)?"
-    r"(?:(?P<days>дн(?:я|ей)|день|дн\.)|(?P<weeks>недел[юиья]\w*))(?![a-zа-я])"
-)
 MONTHS_GENITIVE = (
     "января",
     "февраля",
@@ -131,6 +49,29 @@ _UNTIL_RE = re.compile(
     r"(?<![\w])до\s+(?P<d>\d{1,2})(?:\.(?P<mo>\d{1,2})(?:\.(?P<y>\d{4}|\d{2}))?"
     rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
+_KEYWORD_RE = re.compile(r"(?<![\w])(?:пере|до)?(?:оцен|estimat)\w*")
+_BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
+_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+_BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
+_BARE_MAX = 300  # a bare amount («2 ч») is a short comment
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+UNREADABLE_NO_UNIT = "no_unit"  # «Оценка 3»
+UNREADABLE_VAGUE = "vague"  # «Оценка: несколько часов»
+UNREADABLE_TERM_ONLY = "term_only"  # «Оценка: срок 3 дня» and no amount of work
+
+# Words that may stand around a bare amount without making it something other than an estimate.
+_FILLER = _vocabulary(
+    "примерно около ориентировочно предварительно где-то порядка плюс-минус займет займут "
+    "потребуется понадобится уйдет работы работ на это срок сроки срока реализации выполнения "
+    "в течение за до задача работа доработка добрый день здравствуйте привет коллеги рабочих "
+    "рабочий рабочие рабочего календарных думаю наверное кажется по времени сделаю сделаем"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,119 +83,44 @@ class Term:
     until: date | None = None
 
 
-_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
-
-
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """п. 3.4, 4.1: minutes as written (None for «по факту») and the term, if one was given."""
+    """п. 3.4, 4.1: minutes as written (None for «по факту»), the term, and how it was read."""
 
     raw_minutes: int | None
     by_actual_time: bool
     term: Term | None = None
+    parts: tuple[int, ...] = ()  # a breakdown that was summed («анализ 30 мин, разработка 2 ч»)
+    additional: bool = False  # п. 3.3: «ещё 2 часа» adds to the approved estimate
+    day_minutes: int | None = None  # days were converted at this working-day length
+    spent_minutes: int = 0  # time already spent, mentioned beside the estimate, left out
+    is_range: bool = False  # «2–3 часа»: the upper bound was taken
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
-    start: int
-    end: int
-    minutes: int | None  # None: «по факту»
+class Unreadable:
+    """п. 4.1: a comment that states an estimate the app cannot read; nothing is accepted."""
+
+    reason: str  # UNREADABLE_*
+    fragment: str  # the words it could not read, for the question to the integrator
 
 
-def _number(token: str) -> Decimal:
-    if token == _ONE_AND_HALF:
-        return Decimal("1.5")
-    word = _NUMBER_WORDS.get(token)
-    return Decimal(word) if word is not None else Decimal(token.replace(",", "."))
-
-
-def _ceil(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_CEILING))
-
-
-def _duration_minutes(match: re.Match[str]) -> int:
-    if match.group("half"):
-        return 30
-    if match.group("quarter"):
-        return 15
-    hours = Decimal(1) if match.group("bare") else _number(match.group("h") or "0")
-    minutes = _number(match.group("m") or match.group("om") or "0")
-    return _ceil(hours * 60 + minutes)
-
-
-def _first_value(text: str, start: int, end: int | None = None) -> _Found | None:
-    """The first duration or «по факту» in text[start:end]."""
-    end = len(text) if end is None else end
-    duration = _DURATION_RE.search(text, start, end)
-    by_actual = _BY_ACTUAL_RE.search(text, start, end)
-    if by_actual and (duration is None or by_actual.start() < duration.start()):
-        return _Found(by_actual.start(), by_actual.end(), None)
-    if duration:
-        return _Found(duration.start(), duration.end(), _duration_minutes(duration))
-    return None
-
-
-def _total_after(text: str, start: int) -> _Found | None:
-    """п. 4.1: a total («итого 3 ч») wins over the parts listed before it."""
-    end = len(text)
-    for total in reversed(list(_TOTAL_RE.finditer(text, start))):
-        found = _first_value(text, total.end(), end)
-        if found:
-            return found
-        end = total.start()
-    return None
-
-
-def _value_after(text: str, start: int, end: int) -> _Found | None:
-    """The value a keyword introduces, unless it is when the estimate comes or time spent."""
-    clock = _CLOCK_RE.match(text, start, end)
-    if clock:
-        minutes = int(clock.group("h")) * 60 + int(clock.group("m"))
-        return _Found(clock.start("h"), clock.end(), minutes)
-    found = _first_value(text, start, end)
-    if found and set(_WORD_RE.findall(text[start : found.start])) & _DELAY_WORDS:
-        return None
-    return found
-
-
-def _after_keyword(text: str) -> _Found | None:
-    """п. 4.1: «оценка …» followed by a duration, each keyword read up to the next one."""
-    keywords = list(_KEYWORD_RE.finditer(text))
-    if not keywords:
-        return None
-    total = _total_after(text, keywords[0].end())
-    if total:
-        return total
-    ends = [k.start() for k in keywords[1:]] + [len(text)]
-    for keyword, end in zip(keywords, ends, strict=True):
-        found = _value_after(text, keyword.end(), end)
-        if found:
-            return found
-    return None
-
-
-def _bare_duration(text: str) -> _Found | None:
-    """A comment that is essentially just a duration («2 ч», «примерно 45 минут»)."""
-    found = _first_value(text, 0)
-    if found is None:
-        return None
-    rest = text[: found.start] + " " + text[found.end :]
-    if any(word not in _FILLER for word in _WORD_RE.findall(rest)):
-        return None
-    return found
-
-
-def _int(token: str) -> int:
-    return _NUMBER_WORDS[token] if token in _NUMBER_WORDS else int(token)
-
-
-def _days_term(match: re.Match[str]) -> Term:
-    count = _int(match.group("n"))
-    if match.group("weeks"):
-        count *= 5 if match.group("work") else 7
-    if match.group("work") or not (match.group("cal") or match.group("weeks")):
-        return Term(working_days=count)
-    return Term(calendar_days=count)
+def _term(reads: list[Read], text: str, today: date) -> Term | None:
+    """п. 4.3: «срок 3 рабочих дня», «2 календарных дня», «до 30.11», «до 5 декабря»."""
+    days = next((r.amount for r in reads if r.role == "term"), None)
+    term = Term()
+    if days is not None:
+        count = ceil_minutes(days.value)
+        if days.calendar:
+            term = Term(calendar_days=count * 7 // 5 if days.weeks else count)
+        else:
+            term = Term(working_days=count)
+    for match in _UNTIL_RE.finditer(text):
+        until = _until_date(match, today)
+        if until is not None:
+            term = Term(term.working_days, term.calendar_days, until)
+            break
+    return None if term == Term() else term
 
 
 def _until_date(match: re.Match[str], today: date) -> date | None:
@@ -280,34 +146,106 @@ def _replace_year(day: date, year: int) -> date | None:
         return None
 
 
-def parse_term(plain: str, today: date) -> Term | None:
-    """п. 4.3: «срок 3 рабочих дня», «2 календарных дня», «до 30.11», «до 5 декабря»."""
-    days = _DAYS_RE.search(plain)
-    term = _days_term(days) if days else Term()
-    for match in _UNTIL_RE.finditer(plain):
-        until = _until_date(match, today)
-        if until is not None:
-            term = Term(term.working_days, term.calendar_days, until)
-            break
-    return None if term == Term() else term
-
-
-def strip_terms(plain: str) -> str:
-    """Remove term expressions so that their numbers are never read as durations."""
-    return _UNTIL_RE.sub(" ", _DAYS_RE.sub(" ", plain))
-
-
-def parse_estimate(plain: str, today: date) -> Estimate | None:
-    """п. 4.1: the estimate (and п. 4.3 term) stated in a normalized comment, or None."""
-    text = strip_terms(plain)
-    found = _after_keyword(text) or _bare_duration(text)
-    if found is None:
-        return None
+def _estimate(
+    chosen: list[Read], reads: list[Read], term: Term | None, config: RegulationConfig
+) -> Estimate:
+    minutes, parts = combine(chosen, config.working_day_minutes)
+    spent = sum((r.amount.value for r in reads if r.role == "spent"), Decimal(0))
     return Estimate(
-        raw_minutes=found.minutes,
-        by_actual_time=found.minutes is None,
-        term=parse_term(plain, today),
+        raw_minutes=minutes,
+        by_actual_time=False,
+        term=term,
+        parts=parts,
+        additional=chosen[0].extra,  # «ещё 2 ч»; a «+» between parts joins a breakdown
+        day_minutes=config.working_day_minutes
+        if any(r.amount.unit is Unit.DAYS for r in chosen)
+        else None,
+        spent_minutes=ceil_minutes(spent),
+        is_range=any(r.amount.is_range or r.alternative for r in chosen),
     )
+
+
+def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unreadable | None:
+    """A keyword with an amount nobody can read, a number without a unit, or only a term."""
+    zone = [r for r in reads if r.amount.start >= keyword.start()]
+    blanked = list(_UNTIL_RE.sub(_blank, plain))
+    for read in zone:
+        blanked[read.amount.start : read.amount.end] = " " * (read.amount.end - read.amount.start)
+    text = "".join(blanked)
+    sentence_end = min(
+        (i for i in (text.find(ch, keyword.end()) for ch in SENTENCE_END) if i >= 0),
+        default=len(text),
+    )
+    fragment = plain[keyword.start() : sentence_end].strip()[:200]
+    if any(r.amount.vague for r in zone):
+        return Unreadable(UNREADABLE_VAGUE, fragment)
+    promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
+    if promised or any(r.role in ("delay", "spent") for r in zone):
+        return None
+    after = text[keyword.end() : sentence_end]
+    number = _BARE_NUMBER_RE.search(after)
+    before = after[: number.start()] if number else ""
+    ticket = re.search(r"(?:задач\w*|№|#)\s*$", before)
+    if number and not ticket and len(words(before)) <= 3:
+        return Unreadable(UNREADABLE_NO_UNIT, fragment)
+    if any(r.role == "term" for r in zone):
+        return Unreadable(UNREADABLE_TERM_ONLY, fragment)
+    return None
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def _bare(
+    plain: str, reads: list[Read], term: Term | None, config: RegulationConfig
+) -> Estimate | None:
+    """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
+    values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
+    rest = _UNTIL_RE.sub(_blank, _BY_ACTUAL_RE.sub(_blank, plain))
+    covered = (
+        "".join(
+            " " if any(r.amount.start <= i < r.amount.end for r in reads) else ch
+            for i, ch in enumerate(rest)
+        )
+        if len(plain) <= _BARE_MAX
+        else plain
+    )
+    if any(word not in _FILLER for word in _WORD_RE.findall(covered)):
+        return None
+    if values:
+        return _estimate(values, reads, term, config)
+    if _BY_ACTUAL_RE.search(plain):
+        return Estimate(raw_minutes=None, by_actual_time=True, term=term)
+    return None
+
+
+def parse_estimate(
+    plain: str, today: date, config: RegulationConfig, *, bare_allowed: bool = True
+) -> Estimate | Unreadable | None:
+    """п. 4.1: the estimate (and п. 4.3 term) stated in a normalized comment.
+
+    None: the comment states no estimate. `bare_allowed`: a comment that is only an amount
+    («2 ч») counts too (while an estimate is awaited); otherwise the estimate keyword is needed.
+    """
+    plain = plain[:_READ_MAX]
+    amounts = list(find_amounts(plain))
+    reads = read_roles(plain, amounts)
+    term = _term(reads, plain, today)
+    keyword = _KEYWORD_RE.search(plain)
+    if keyword is None:
+        return _bare(plain, reads, term, config) if bare_allowed else None
+    values = work_values(
+        [r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end()
+    )
+    totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
+    chosen = totals[-1:] or pick(values, plain, keyword.start(), amounts)
+    by_actual = _BY_ACTUAL_RE.search(plain, keyword.start())
+    if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
+        return Estimate(raw_minutes=None, by_actual_time=True, term=term)
+    if chosen:
+        return _estimate(chosen, reads, term, config)
+    return _unreadable(plain, reads, keyword)
 
 
 def round_up_minutes(minutes: int, unit: int) -> int:

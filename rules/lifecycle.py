@@ -22,6 +22,7 @@ class Trigger(StrEnum):
     WORK_DONE = "work_done"
     WARRANTY_REWORK = "warranty_rework"
     WARRANTY_EXPIRED = "warranty_expired"
+    CLIENT_ACCEPTED = "client_accepted"
 
 
 _S = TaskState
@@ -39,12 +40,19 @@ TRANSITIONS: Mapping[tuple[TaskState, Trigger], tuple[TaskState, str]] = Mapping
         (_S.AWAITING_ESTIMATE, _T.ESTIMATE_NEEDS_APPROVAL): (_S.AWAITING_APPROVAL, "4.1"),
         (_S.AWAITING_APPROVAL, _T.ESTIMATE_NEEDS_APPROVAL): (_S.AWAITING_APPROVAL, "4.1"),
         (_S.REESTIMATE, _T.ESTIMATE_NEEDS_APPROVAL): (_S.AWAITING_APPROVAL, "3.3"),
+        # п. 3.3: a larger estimate written while the task is in work is agreed like the first
+        (_S.IN_PROGRESS, _T.ESTIMATE_NEEDS_APPROVAL): (_S.AWAITING_APPROVAL, "3.3"),
+        (_S.IN_PROGRESS, _T.ESTIMATE_AUTO_ACCEPTED): (_S.IN_PROGRESS, "3.5"),
         (_S.AWAITING_APPROVAL, _T.APPROVED): (_S.IN_PROGRESS, "4.2"),
         (_S.IN_PROGRESS, _T.OVERRUN): (_S.REESTIMATE, "3.3"),
         (_S.IN_PROGRESS, _T.WORK_DONE): (_S.DONE, "5.1"),
         (_S.REESTIMATE, _T.WORK_DONE): (_S.DONE, "5.1"),
+        # work that was approved before and waits for the approval of a larger estimate
+        (_S.AWAITING_APPROVAL, _T.WORK_DONE): (_S.DONE, "5.1"),
         (_S.DONE, _T.WARRANTY_REWORK): (_S.IN_PROGRESS, "3.2"),
         (_S.DONE, _T.WARRANTY_EXPIRED): (_S.CLOSED, "3.2"),
+        # the client accepts the task in Bitrix24 (status 5 after control): the check ends
+        (_S.DONE, _T.CLIENT_ACCEPTED): (_S.CLOSED, "5.2"),
     }
 )
 

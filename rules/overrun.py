@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rules.estimate import round_up_minutes
+from rules.billing import billed_minutes
 from rules.regulation import RegulationConfig
 from rules.types import TimeEntry
 
@@ -31,10 +31,21 @@ class OverrunDecision:
 
 
 def billable_minutes(entries: Iterable[TimeEntry], unit: int) -> int:
-    """п. 3.1: each time entry rounded up to the unit (15 min), then summed; empty ones bill 0."""
-    return sum(
-        round_up_minutes(-(-entry.seconds // 60), unit) for entry in entries if entry.seconds > 0
-    )
+    """п. 3.1: each time entry billed as the bill does (rules.billing.billed_minutes), summed."""
+    return sum(billed_minutes(entry.seconds, unit) for entry in entries if entry.seconds >= 0)
+
+
+def unapproved_parts(billed: Sequence[int], approved: int | None) -> tuple[int, ...]:
+    """п. 3.3: per entry in time order, its minutes past the approved estimate (None: nothing
+    was approved with a limit — «по факту», or no approval yet — so nothing is past it)."""
+    if approved is None:
+        return tuple(0 for _ in billed)
+    parts, total = [], 0
+    for minutes in billed:
+        before = total
+        total += minutes
+        parts.append(max(0, total - max(approved, before)))
+    return tuple(parts)
 
 
 def decide_overrun(

@@ -72,6 +72,8 @@ class RegulationConfig:
     complete_task_on_warranty_end: bool = False  # п. 3.2: close the portal task too
     breach_comment: bool = False  # also write a task comment on an SLA breach
     set_deadline_from_term: bool = True  # п. 4.3
+    working_day_minutes: int = 480  # «1 день», «полдня» in an estimate: the length of a day
+    bill_unapproved_overrun: bool = False  # п. 3.3: bill time past the estimate before approval
 
     def with_overrides(self, overrides: dict[str, Any]) -> RegulationConfig:
         """Per-client overrides of any number (unknown keys are rejected by the config loader)."""

@@ -12,8 +12,20 @@ from rules.types import Role, TaskFacts, UserId
 
 _CRM_PATH_RE = re.compile(
     r"/crm/(?:(?:lead|deal|contact|company|quote|invoice|order|activity)"
-    r"|type/\d+)/(?:details|show|edit)/\d+",
+    r"|type/\d+)/(?:details|show|edit)/\d+"
+    # pipelines (funnels) count too: /crm/deal/category/3/, /crm/deal/kanban/category/3/,
+    # /crm/type/128/list/category/5/
+    r"|/crm/(?:lead|deal|quote|invoice|type/\d+)/(?:kanban/|list/)?category/\d+",
     re.IGNORECASE,
+)
+# п. 2.2 asks for links to the records «по которым возникает вопрос»: a record numbered
+# («сделка 1234», «лид №55»), pointed at («в этой сделке») or named («у лида Иванова»,
+# «компания «Вектор»»). Words that name the system (CRM) are no record.
+_SYSTEM_WORDS = frozenset({"crm", "срм", "црм"})
+_STEM_FORMS = {"сделк": "сдел(?:к|ок)", "счет": "сч[её]т"}
+_POINTERS = (
+    r"(?:эт(?:от|а|у|ой|ом|ого|ому|и|их|им)|данн(?:ый|ая|ую|ой|ом|ого|ому|ых)|вот"
+    r"|т(?:от|а|у|ой|ом|ому))"
 )
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TRAILING = " \t\n.,;:!?…»«\"'()-–—"
@@ -61,6 +73,31 @@ def _description_violations(task: TaskFacts, config: RegulationConfig) -> Iterat
     elif length < config.description_min_length:
         details: dict[str, object] = {"min": config.description_min_length, "actual": length}
         yield Violation("description_too_short", "2.1", details=details)
+
+
+def _entity(config: RegulationConfig) -> str:
+    stems = [
+        _STEM_FORMS.get(k, re.escape(k)) + r"[а-яa-z]*"
+        for k in (normalize(k).strip() for k in config.crm_keywords)
+        if k and k not in _SYSTEM_WORDS
+    ]
+    return "|".join(stems) or r"(?!)"
+
+
+def points_at_crm_records(task: TaskFacts, config: RegulationConfig) -> bool:
+    """п. 2.2: the text points at concrete CRM records — numbered, «в этой сделке», or named."""
+    plain = read_bbcode(task.description)
+    entity = _entity(config)
+    lower = f"{normalize(task.title)}\n{plain.normalized}"
+    numbered = rf"(?<![а-яa-z])(?:{entity})\s*(?:№|#|номер|n|id)?\s*\d+"
+    pointed = rf"(?<![а-яa-z]){_POINTERS}\s+(?:{entity})"
+    if re.search(f"{numbered}|{pointed}", lower):
+        return True
+    named = (
+        rf"(?<![а-яёa-z])(?i:{entity})[ \t]+(?:(?:ООО|ИП|АО|ЗАО|ПАО)[ \t]+)?"
+        r"(?:«[^»\n]{1,80}»|\"[^\"\n]{1,80}\"|[А-ЯЁ][а-яё]{2,})"
+    )
+    return re.search(named, f"{task.title}\n{plain.text}") is not None
 
 
 def is_crm_question(task: TaskFacts, config: RegulationConfig) -> bool:
@@ -126,7 +163,9 @@ def validate_task(
         *_title_violations(task.title, config),
         *_description_violations(task, config),
     ]
-    if is_crm_question(task, config) and not has_crm_link(task.description, task.crm_bindings):
+    if points_at_crm_records(task, config) and not has_crm_link(
+        task.description, task.crm_bindings
+    ):
         violations.append(Violation("crm_link_missing", "2.2"))
     violations.extend(_responsible_violation(task, config, client, creator_role))
     return tuple(violations)

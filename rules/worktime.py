@@ -38,6 +38,7 @@ class HolidayTable:
     working_days: frozenset[date] = frozenset()  # moved working Saturdays and the like
     shortened_days: frozenset[date] = frozenset()  # pre-holiday days, one hour shorter
     covered_years: frozenset[int] = frozenset()
+    table_years: frozenset[int] = frozenset()  # years whose shortened days are known
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from handlers.records import TaskRecord
 from rules.lifecycle import Trigger
 from rules.regulation import AppConfig, RegulationConfig
 from rules.types import TaskId, TaskState, UserId
-from rules.warranty import WarrantyWindow, is_window_over, warranty_window
+from rules.warranty import is_window_over, promised_window
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,18 @@ TIME_REFRESH_SECONDS = 900
 CLAIM_LIMIT = 1000  # clocks per kind of claim and tick: bounds one tick's batch requests
 LATE_NOTICE_SECONDS = 600.0  # a breach reported later than this says so in its text
 COMPLETED_STATUS = 5  # Bitrix24 «Завершена»
-TIME_STATES = (TaskState.IN_PROGRESS.value, TaskState.REESTIMATE.value)
+# Time counts in every open state: estimation time (п. 3.1), work, and time logged after the
+# delivery (the fix's, or the work's logged late), so the task tab shows what the bill counts.
+TIME_STATES = tuple(
+    s.value
+    for s in (
+        TaskState.AWAITING_ESTIMATE,
+        TaskState.AWAITING_APPROVAL,
+        TaskState.IN_PROGRESS,
+        TaskState.REESTIMATE,
+        TaskState.DONE,
+    )
+)
 
 
 def _portals(services: Services) -> Iterator[tuple[str, PortalGateway]]:
@@ -174,21 +185,12 @@ def expire_warranties(services: Services) -> int:
     return closed
 
 
-def _window(record: TaskRecord, done_at: datetime, reg: RegulationConfig) -> WarrantyWindow:
-    """The window the client was told about (warranty_last_day), even if the config changed."""
-    window = warranty_window(done_at, reg)
-    promised = record.warranty_last_day
-    if promised is None or promised == window.last_day:
-        return window
-    return WarrantyWindow(done_at, promised, window.closes_at + (promised - window.last_day))
-
-
 def plan_warranty_end(record: TaskRecord, now: datetime, config: AppConfig) -> list[Effect]:
     """п. 3.2: done → closed once the window is over; comment, and complete the task if asked."""
     if record.deleted or record.done_at is None or record.state is not TaskState.DONE:
         return []
     reg = _regulation(config, record)
-    window = _window(record, record.done_at, reg)
+    window = promised_window(record.done_at, record.warranty_last_day, reg)
     if not is_window_over(window, now):
         return []
     plan = Plan(record, trigger="job expire_warranties")

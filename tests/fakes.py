@@ -25,6 +25,7 @@ class FakeBitrix:
     time: dict[int, list[TimeEntry]] = field(default_factory=dict)
     written: list[PortalWrite] = field(default_factory=list)
     reads: int = 0
+    now: datetime | None = None  # the time a created task gets (the harness keeps it current)
     _ids: Any = field(default_factory=lambda: itertools.count(9000))
 
     @property
@@ -119,7 +120,21 @@ class FakeBitrix:
         if isinstance(write, TaskAction) and write.action == "start":
             self.change(write.task_id, status=3)
         if isinstance(write, CreateTask):
-            return {"task": {"id": str(next(self._ids))}}
+            task_id = next(self._ids)
+            origin = self.tasks.get(write.origin_task_id)
+            created_at = self.now or (origin.created_at if origin else datetime.now().astimezone())
+            self.task(
+                TaskFacts(
+                    task_id=TaskId(task_id),
+                    title=write.title,
+                    description=write.description,
+                    created_by=write.created_by,
+                    responsible_id=write.responsible_id,
+                    created_at=created_at,
+                    group_id=write.group_id,
+                )
+            )
+            return {"task": {"id": str(task_id)}}
         if isinstance(write, Notify):
             return next(self._ids)
         return True

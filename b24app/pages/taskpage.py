@@ -13,7 +13,7 @@ from b24app.pages import labels
 from b24app.pages.people import user_names
 from b24app.schema import clocks
 from b24app.services import Services
-from handlers.records import TaskRecord
+from handlers.records import TaskRecord, approved_estimate
 from rules.types import TaskId
 from rules.worktime import CalendarNotCovered, ClockMode, clock_status
 
@@ -65,11 +65,23 @@ class TaskPage:
     clocks: tuple[ClockView, ...]
     history: tuple[HistoryRow, ...]
     now: datetime
+    auto_accept_minutes: int = 60  # п. 3.5 in the client's regulation
+
+    @property
+    def approved_minutes(self) -> int | None:
+        """п. 3.3: the estimate approved now (the one the bill and the overrun rule use)."""
+        return approved_estimate(self.record)
+
+    @property
+    def payable_minutes(self) -> int:
+        """«К оплате»: what the month's bill counts for the task — billable time without
+        warranty rework and without time past the estimate the client has not approved."""
+        return self.record.billable_minutes - self.record.unapproved_minutes
 
     @property
     def time_percent(self) -> int | None:
         """Billable minutes as a percent of the approved estimate (п. 3.3)."""
-        estimate = self.record.estimate_minutes
+        estimate = self.approved_minutes
         return self.record.billable_minutes * 100 // estimate if estimate else None
 
     @property
@@ -94,6 +106,7 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
     names = user_names(svc, member_id, people)
     history = tuple(_history_row(r, d, svc, names) for r, d in rows)
     clauses = tuple(dict.fromkeys((h.clause, h.decision) for h in history if h.clause))
+    client = next((c for c in svc.config.clients if c.name == record.client), None)
     return TaskPage(
         record=record,
         names=names,
@@ -101,6 +114,7 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
         clocks=_clocks(svc, member_id, task_id, now),
         history=history,
         now=now,
+        auto_accept_minutes=svc.config.regulation_for(client).auto_accept_max_minutes,
     )
 
 

@@ -226,7 +226,7 @@ def settings_page() -> Response:
             ("Люди и режим", PEOPLE_FIELDS),
         ),
         weekdays=WEEKDAYS,
-        samples=message_samples(svc.now()),
+        samples=message_samples(svc.now(), svc.config.regulation),
         clients=svc.config.clients,
         today=svc.now().date(),
     )

@@ -7,7 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from b24app.calendar_source import build_calendar, build_holiday_table
+from b24app.calendar_source import (
+    build_calendar,
+    build_holiday_table,
+    calendar_warning,
+    table_end,
+)
 from rules import preholiday
 from rules.regulation import CalendarConfig
 from rules.worktime import CalendarNotCovered, WorkCalendar, add_duration, next_working_instant
@@ -79,13 +84,50 @@ def test_shortened_day_from_the_table() -> None:
     assert add_duration(start, 120, CAL) == datetime(2025, 5, 5, 10, tzinfo=MSK)
 
 
-def test_years_outside_the_shortened_table_are_not_covered() -> None:
+def test_years_past_the_shortened_table_use_the_holidays_package_alone() -> None:
+    """Issue 13: the calendar never stops the app; past the table, no shortened days."""
     table = build_holiday_table([2023, 2026, 2031])
-    assert table.covered_years == frozenset({2026})
-    assert all(day.year == 2026 for day in table.days_off | table.working_days)
+    assert table.covered_years == frozenset({2023, 2026, 2031})
+    assert table.table_years == frozenset({2026})
+    assert {day.year for day in table.shortened_days} == {2026}
+    assert 2031 not in preholiday.COVERED_YEARS
+    cal = build_calendar(CalendarConfig(), [2031])
+    assert cal.is_working_day(date(2031, 3, 3)) is True
+    assert cal.is_working_day(date(2031, 1, 1)) is False
+    assert cal.is_working_day(date(2031, 5, 9)) is False
+    start = datetime(2031, 3, 7, 16, tzinfo=MSK)  # the day before 8 March: full length here
+    assert add_duration(start, 120, cal) == datetime(2031, 3, 7, 18, tzinfo=MSK)
+
+
+def test_a_year_not_built_still_fails_loudly() -> None:
     cal = build_calendar(CalendarConfig(), [2031])
     with pytest.raises(CalendarNotCovered):
-        cal.is_working_day(date(2031, 3, 3))
+        cal.is_working_day(date(2040, 3, 3))
+
+
+WARNINGS = [
+    pytest.param(-61, None, id="61-days-before-quiet"),
+    pytest.param(-60, "ends on", id="60-days-before-warns"),
+    pytest.param(0, "ends on", id="last-day"),
+    pytest.param(1, "ended on", id="after-the-end"),
+]
+
+
+@pytest.mark.parametrize(("offset", "expected"), WARNINGS)
+def test_calendar_warning(offset: int, expected: str | None) -> None:
+    end = table_end()
+    assert end == date(max(preholiday.COVERED_YEARS), 12, 31)
+    warning = calendar_warning(end + timedelta(days=offset), CalendarConfig())
+    if expected is None:
+        assert warning is None
+    else:
+        assert warning is not None
+        assert f"{expected} {end.isoformat()}" in warning
+
+
+def test_no_warning_without_public_holidays() -> None:
+    config = CalendarConfig(use_public_holidays=False)
+    assert calendar_warning(date(2029, 6, 1), config) is None
 
 
 def test_no_years_gives_an_empty_table() -> None:

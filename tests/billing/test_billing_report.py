@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from b24app.billing_report import (
 from b24app.storage import Database
 from handlers.records import TaskRecord, is_warranty_rework
 from rules.billing import LineKind
-from rules.types import TaskId
+from rules.types import TaskId, TaskState
 from tests.billing.conftest import (
     CONFIG,
     IVANOV,
@@ -70,8 +71,9 @@ REWORK_TIMES = [
     pytest.param(at(4), False, id="before-rework"),
     pytest.param(at(5), True, id="period-start"),
     pytest.param(at(7) - timedelta(seconds=1), True, id="period-last-second"),
-    pytest.param(at(7), False, id="period-end-excluded"),
-    pytest.param(at(19), False, id="between"),
+    # Issue 13: time logged after the fix was completed is the fix's, never billed
+    pytest.param(at(7), True, id="issue-logged-after-the-fix-was-completed"),
+    pytest.param(at(19), True, id="between-rework-rounds"),
     pytest.param(at(20), True, id="rework-since"),
     pytest.param(at(28), True, id="after-rework-since"),
 ]
@@ -105,7 +107,10 @@ ENTRY_KINDS = [
         {"rework_periods": ((at(9), at(11)),)}, at(10), LineKind.WARRANTY, id="in-rework-period"
     ),
     pytest.param(
-        {"rework_periods": ((at(9), at(11)),)}, at(12), LineKind.REGULAR, id="after-rework-period"
+        {"rework_periods": ((at(9), at(11)),)},
+        at(12),
+        LineKind.WARRANTY,
+        id="issue-logged-after-the-rework-period",
     ),
     pytest.param({"rework_since": at(9)}, at(10), LineKind.WARRANTY, id="rework-open"),
     pytest.param({"rework_since": at(11)}, at(10), LineKind.REGULAR, id="before-rework-open"),
@@ -200,3 +205,71 @@ def test_one_client_by_name_and_an_unknown_one(db: Database) -> None:
     assert [c.bill.client for c in report(db, LYUTIK).clients] == [LYUTIK]
     with pytest.raises(UnknownClientError):
         report(db, "ООО Нет такого")
+
+
+def test_issue_overrun_not_approved_is_its_own_line_and_not_in_the_total(db: Database) -> None:
+    """Demo task #4: 4 h approved, 4 h 30 logged; the new estimate was never approved."""
+    add_task(db, 4, ROMASHKA, "Срочно: письма", urgent=True, approved_minutes=240,
+             estimate_minutes=240, overrun_level="exceeded", state=TaskState.DONE)  # fmt: skip
+    add_task(db, 5, ROMASHKA, "Другая задача")
+    add_entry(db, 1, 5, 9 * 3600, at(2))  # another task: 540 of the 600 package minutes
+    add_entry(db, 2, 4, 4 * 3600 + 30 * 60, at(19))
+    add_audit(db, 4, "overrun", at(19), billable_minutes=270, approved_minutes=240)
+    romashka = by_name(report(db), ROMASHKA)
+    kinds = [(d.entry_id, d.kind, d.billed_minutes) for d in romashka.details if d.entry_id]
+    assert kinds == [
+        (1, "package", 540),
+        (2, "package", 60),
+        (2, "urgent", 180),
+        (2, "unapproved", 30),
+    ]
+    assert romashka.bill.unapproved_minutes == 30
+    assert romashka.bill.total_kopecks == 4_000_000 + 1_350_000  # 180 urgent min, not 210
+    (overrun,) = romashka.bill.overruns
+    assert (overrun.first_minutes, overrun.approved_minutes, overrun.unapproved_minutes) == (
+        240,
+        240,
+        30,
+    )
+
+
+def test_overrun_section_shows_the_estimate_approved_now(db: Database) -> None:
+    """Issue: after a re-approval the bill showed the first estimate."""
+    add_task(db, 2, ROMASHKA, "Выгрузка", approved_minutes=300, estimate_minutes=300)
+    add_entry(db, 1, 2, 225 * 60, at(3))
+    add_entry(db, 2, 2, 75 * 60, at(4))
+    add_audit(db, 2, "overrun", at(3), billable_minutes=225, approved_minutes=195)
+    romashka = by_name(report(db), ROMASHKA)
+    (overrun,) = romashka.bill.overruns
+    assert (overrun.first_minutes, overrun.approved_minutes, overrun.billed_minutes) == (
+        195,
+        300,
+        225,
+    )
+    assert romashka.bill.unapproved_minutes == 0
+
+
+def test_unapproved_time_is_billed_when_the_client_config_says_so(db: Database) -> None:
+    client = dataclasses.replace(CONFIG.clients[0], overrides={"bill_unapproved_overrun": True})
+    config = dataclasses.replace(CONFIG, clients=(client, *CONFIG.clients[1:]))
+    add_task(db, 4, ROMASHKA, "Письма", approved_minutes=60, estimate_minutes=60)
+    add_entry(db, 1, 4, 90 * 60, at(2))
+    result = build_month_report(db, config, MEMBER, 2026, 11, MSK)
+    assert by_name(result, ROMASHKA).bill.unapproved_minutes == 0
+
+
+def test_the_report_says_when_no_time_sync_ran_this_month(db: Database) -> None:
+    assert report(db).time_not_synced is True
+    db.set_value(MEMBER, "time_sync_at", repr(at(30, month=10).timestamp()))
+    assert report(db).time_not_synced is True
+    db.set_value(MEMBER, "time_sync_at", repr(at(2).timestamp()))
+    result = report(db)
+    assert result.time_not_synced is False
+    assert result.time_synced_at == at(2)
+
+
+def test_an_entry_of_the_reworks_first_second_is_the_reworks() -> None:
+    """Bitrix24 dates entries to the second; the rework began later in that second."""
+    record = TaskRecord(task_id=TaskId(1), rework_since=at(20) + timedelta(milliseconds=600))
+    assert is_warranty_rework(record, at(20)) is True
+    assert is_warranty_rework(record, at(20) - timedelta(seconds=1)) is False

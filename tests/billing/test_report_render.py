@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from b24app.billing_report import MonthReport, build_month_report
-from b24app.report_render import hours, render, render_csv, rubles, rubles_ru
+from b24app.report_render import SUMMARY_KEYS, hours, render, render_csv, rubles, rubles_ru
 from b24app.storage import Database
 from tests.billing.conftest import (
     CONFIG,
@@ -108,7 +108,7 @@ def test_xlsx_opens_with_openpyxl(month: MonthReport) -> None:
     summary = list(book["Сводка"].iter_rows(values_only=True))
     assert summary[0][0] == "Клиент"
     romashka = next(r for r in summary if r[0] == ROMASHKA)
-    assert Decimal(str(romashka[12])) == Decimal("44000.00")
+    assert Decimal(str(romashka[SUMMARY_KEYS.index("total")])) == Decimal("44000.00")
     lines = list(book["Детализация"].iter_rows(values_only=True))[1:]
     romashka_lines = [r for r in lines if r[0] == ROMASHKA]
     assert sum(Decimal(str(r[11])) for r in romashka_lines) == Decimal("44000.00")

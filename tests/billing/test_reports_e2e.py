@@ -202,3 +202,19 @@ def test_web_reports_need_the_bearer_token(tmp_path: Path) -> None:
         assert ok.status_code == 200
     finally:
         svc.close()
+
+
+def test_report_says_when_no_time_sync_ran(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13: the report showed 0:00 used until a time sync had run, without a word."""
+    seed(stack)
+    assert main(["report", "--month", "2026-11"]) == 0
+    captured = capsys.readouterr()
+    assert "не загружались из портала (ни разу)" in captured.err
+    assert "b24app sync-time --month 2026-11" in captured.out
+    assert main(["sync-time", "--month", "2026-11"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--month", "2026-11", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert "не загружались" not in captured.err + captured.out

@@ -56,7 +56,10 @@ def test_estimate_45_minutes_is_auto_accepted_and_started(stack: LocalStack) -> 
         45,
         True,
     )
-    assert "принята в работу автоматически (п. 3.5)" in app_comments(stack.portal, task)[-1]
+    assert (
+        "принята в работу автоматически: оценка не больше 1 ч (п. 3.5)"
+        in (app_comments(stack.portal, task)[-1])
+    )
     fields = portal_task(stack, task)
     assert fields["status"] == 3  # «Выполняется»
     assert fields["time_estimate"] == 45 * 60

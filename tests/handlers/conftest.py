@@ -45,6 +45,7 @@ class Harness:
     def __init__(self, tmp_path: Path, config: AppConfig) -> None:
         self.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # a Monday
         self.portal = FakeBitrix()
+        self.portal.now = self.now
         self.portal.user(INTEGRATOR, "Иван Интеграторов", extranet=False)
         self.portal.user(CLIENT, "Анна Клиентова", extranet=True)
         self.portal.user(OTHER_CLIENT, "Пётр Клиентов", extranet=True)
@@ -57,6 +58,7 @@ class Harness:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+        self.portal.now = self.now
 
     def new_task(self, title: str = GOOD_TITLE, text: str = GOOD_TEXT, **fields: Any) -> int:
         task_id = 4500 + len(self.portal.tasks) + 1

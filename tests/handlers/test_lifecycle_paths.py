@@ -10,6 +10,7 @@ import pytest
 from handlers.effects import CreateTask, TaskAction, UpdateTask
 from rules.regulation import AppConfig
 from rules.types import TaskId
+from scheduler.sla import plan_warranty_end
 from tests.handlers.conftest import (
     CLIENT,
     GOOD_TEXT,
@@ -35,7 +36,8 @@ def test_refused_then_fixed_then_accepted(app: Harness) -> None:
     assert view["state"] == "awaiting_estimate"
     assert view["accepted_at"] == app.now.isoformat()  # the clock starts when it was fixed
     assert view["estimate_due"] == "2026-11-24T10:00:00+03:00"  # 7 h on Monday + 1 h
-    assert "передана интегратору на оценку" in app.comments(task)[1]
+    assert "С регламентом ознакомлен" in app.comments(task)[1]  # the company's first task
+    assert "передана интегратору на оценку" in app.comments(task)[2]
     assert [h["to"] for h in view["history"]] == ["needs_info", "awaiting_estimate"]
     assert view["history"][0]["clause"] == "2.1, 2.3"
 
@@ -51,7 +53,8 @@ def test_valid_task_clock_starts_at_creation(app: Harness) -> None:
 def test_unchanged_refused_text_is_not_refused_twice(app: Harness) -> None:
     task = app.new_task(title="тест", text="")
     app.update(task, priority=2)
-    assert len(app.comments(task)) == 1
+    refusals = [c for c in app.comments(task) if "не может быть принята" in c]
+    assert len(refusals) == 1
 
 
 def test_estimate_45_minutes_is_auto_accepted(app: Harness) -> None:
@@ -63,7 +66,7 @@ def test_estimate_45_minutes_is_auto_accepted(app: Harness) -> None:
     assert view["estimate_minutes"] == 45
     assert view["estimate_due"] is None  # the estimate clock stopped
     assert app.comments(task)[-1] == (
-        "Задача оценена в 45 мин и принята в работу автоматически (п. 3.5)."
+        "Задача оценена в 45 мин и принята в работу автоматически: оценка не больше 1 ч (п. 3.5)."
     )
     assert [w.action for w in app.writes(TaskAction)] == ["start"]
     assert [w.time_estimate_minutes for w in app.writes(UpdateTask)] == [45]
@@ -156,14 +159,26 @@ def test_done_then_late_comment_gets_answer_and_new_task(app: Harness) -> None:
     task = app.new_task()
     app.say(task, INTEGRATOR, "Оценка: 30 мин")
     app.update(task, status=5)
+    replies_before = len(app.comments(task))
     app.advance(days=15)
     app.say(task, CLIENT, "Снова ошибка с ИНН")
-    assert app.state(task)["state"] == "done"
-    assert "закончился 7 декабря 2026" in app.comments(task)[-1]
+    assert app.state(task)["state"] == "closed"  # the window is over: closed at once
     created = app.writes(CreateTask)
     assert len(created) == 1
     assert created[0].title.startswith(f"Обращение по задаче #{task}")
     assert "Снова ошибка с ИНН" in created[0].description
+    assert "Автор: Анна Клиентова" in created[0].description
+    assert len(app.comments(task)) == replies_before  # the reply waits for the new task's id
+    new_task = max(app.portal.tasks)
+    app.deliver("ONTASKADD", new_task)  # the portal's event for the task the app created
+    assert app.state(new_task)["state"] == "awaiting_estimate"  # not refused: not checked
+    (reply,) = app.comments(task)[replies_before:]
+    assert "закончился 7 декабря 2026" in reply
+    assert f"новую задачу #{new_task}" in reply
+    assert "поставьте новую задачу" not in reply
+    record = app.services.task_store(MEMBER).get_task(TaskId(task))
+    assert record is not None
+    assert plan_warranty_end(record, app.now, app.services.config) == []  # no second reply
 
 
 @pytest.mark.parametrize("config", [AppConfig()], ids=["no-clients-configured"])

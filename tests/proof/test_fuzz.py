@@ -16,8 +16,9 @@ from b24app.events import Event, MalformedEventError, parse_event, unflatten
 from b24app.web import create_app
 from rules.approval import decide_approval, is_approval_text
 from rules.comments import PlainText, read_bbcode, to_plain
-from rules.estimate import parse_estimate
+from rules.estimate import Estimate, Unreadable, parse_estimate
 from rules.regulation import RegulationConfig
+from rules.remarks import Remark, classify_remark, expects_answer
 from rules.types import Role, TaskState
 from tests.webapp import MEMBER, TOKEN, installed_services
 
@@ -237,9 +238,19 @@ def test_bbcode_reader_never_raises(text: str) -> None:
 @FUZZ
 @given(bbcode_text, st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
 def test_estimate_parser_never_raises(text: str, today: date) -> None:
-    estimate = parse_estimate(to_plain(text), today)
-    if estimate is not None and estimate.raw_minutes is not None:
+    estimate = parse_estimate(to_plain(text), today, RegulationConfig())
+    if isinstance(estimate, Estimate) and estimate.raw_minutes is not None:
         assert estimate.raw_minutes >= 0
+    if isinstance(estimate, Unreadable):
+        assert estimate.reason
+
+
+@FUZZ
+@given(bbcode_text)
+def test_remark_reader_never_raises(text: str) -> None:
+    plain = to_plain(text)
+    assert isinstance(classify_remark(plain), Remark)
+    assert isinstance(expects_answer(plain), bool)
 
 
 @FUZZ

@@ -43,7 +43,7 @@ APPROVAL_TEXTS = [
     pytest.param("согласовано&nbsp;", True, id="html-entity"),
     pytest.param("Согласовано, приступайте", True, id="go-ahead"),
     pytest.param("Согласовано ✅", True, id="check-mark"),
-    pytest.param("Согласовано, спасибо! Но можно ли ускорить?", True, id="then-question-but"),
+    pytest.param("Согласовано, спасибо! Но можно ли ускорить?", False, id="then-question-but"),
     pytest.param("Нет, пока не согласовано, ждём директора", False, id="no-not-yet-waiting"),
     pytest.param("Согласовано, только побыстрее", False, id="only-reservation"),
     # Negated.
@@ -101,7 +101,13 @@ def test_is_approval_text(text: str, expected: bool) -> None:
 
 REASONS = [
     pytest.param("Согласовано", approval.APPROVED, id="approved"),
-    pytest.param("Хорошо, ждём", approval.NO_APPROVAL_WORD, id="no-word"),
+    pytest.param("Обсудим на созвоне в четверг", approval.NO_APPROVAL_WORD, id="no-word"),
+    pytest.param("Хорошо, ждём", approval.CONSENT_WITHOUT_WORD, id="consent-ok-waiting"),
+    pytest.param(
+        "Да, согласовано. Но срок сдвиньте на пятницу",
+        approval.RESERVATION,
+        id="issue-reservation-next-sentence",
+    ),
     pytest.param("Пока не согласовано", approval.NEGATED, id="negated"),
     pytest.param("Это согласовано?", approval.QUESTION, id="question"),
     pytest.param("Согласуйте", approval.OTHER_WORD_FORM, id="other-form"),
@@ -113,7 +119,63 @@ REASONS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), REASONS)
+# Issue 13: consent in other words is answered (the client is told the regulation's word); a
+# reservation anywhere makes it a discussion that the integrator is told about.
+CONSENT_AND_RESERVATIONS = [
+    pytest.param("Согласен", approval.CONSENT_WITHOUT_WORD, id="issue-agree-masculine"),
+    pytest.param("Согласна", approval.CONSENT_WITHOUT_WORD, id="issue-agree-feminine"),
+    pytest.param("👍", approval.CONSENT_WITHOUT_WORD, id="issue-thumbs-up"),
+    pytest.param("Согласны, делайте", approval.CONSENT_WITHOUT_WORD, id="agree-plural-do-it"),
+    pytest.param("ок", approval.CONSENT_WITHOUT_WORD, id="ok"),
+    pytest.param("Ok", approval.CONSENT_WITHOUT_WORD, id="ok-latin"),
+    pytest.param("Да", approval.CONSENT_WITHOUT_WORD, id="yes"),
+    pytest.param("Да, давайте", approval.CONSENT_WITHOUT_WORD, id="yes-lets"),
+    pytest.param("Подтверждаю", approval.CONSENT_WITHOUT_WORD, id="confirm"),
+    pytest.param("Одобряю, приступайте", approval.CONSENT_WITHOUT_WORD, id="endorse-go-ahead"),
+    pytest.param(
+        "Согласовываю, Иван, спасибо!", approval.CONSENT_WITHOUT_WORD, id="approve-present"
+    ),
+    pytest.param("Согласен с оценкой, в работу", approval.CONSENT_WITHOUT_WORD, id="into-work"),
+    pytest.param("Добрый день! Ок 👍", approval.CONSENT_WITHOUT_WORD, id="greeting-ok-emoji"),
+    pytest.param("+", approval.CONSENT_WITHOUT_WORD, id="plus"),
+    pytest.param("Поехали", approval.CONSENT_WITHOUT_WORD, id="lets-go"),
+    pytest.param("Хорошо, давайте", approval.CONSENT_WITHOUT_WORD, id="fine-lets"),
+    pytest.param("Утверждаю", approval.CONSENT_WITHOUT_WORD, id="i-sanction"),
+    pytest.param("Оценку согласовываю", approval.CONSENT_WITHOUT_WORD, id="approve-the-estimate"),
+    pytest.param("Согласна, но дорого", approval.RESERVATION, id="agree-but-expensive"),
+    pytest.param("Ок, но почему так долго?", approval.NO_APPROVAL_WORD, id="ok-but-question"),
+    pytest.param("Согласовано, работайте", approval.APPROVED, id="approved-go-on"),
+    pytest.param(
+        "В целом согласовано, но давайте обсудим сроки", approval.CONDITIONAL, id="on-the-whole"
+    ),
+    pytest.param("Не согласен", approval.OTHER_WORD_FORM, id="disagree"),
+    pytest.param("Нет", approval.NO_APPROVAL_WORD, id="no"),
+    pytest.param("Ок, а когда будет готово?", approval.NO_APPROVAL_WORD, id="ok-then-question"),
+    pytest.param("Ок, но сначала покажите макет", approval.RESERVATION, id="ok-with-reservation"),
+    pytest.param(
+        "Хорошо. Для начала расскажите подробнее, как будет устроен обмен с 1С и склад",
+        approval.NO_APPROVAL_WORD,
+        id="long-text-is-discussion",
+    ),
+    pytest.param(
+        "Согласовано. Уменьшите, пожалуйста, срок до трёх дней",
+        approval.RESERVATION,
+        id="change-request-next-sentence",
+    ),
+    pytest.param(
+        "Согласовано! Если будут вопросы — пишите",
+        approval.APPROVED,
+        id="polite-if-questions-is-no-reservation",
+    ),
+    pytest.param(
+        "Согласовано. Перенесите, пожалуйста, на следующую неделю",
+        approval.RESERVATION,
+        id="move-to-next-week",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), [*REASONS, *CONSENT_AND_RESERVATIONS])
 def test_decide_approval_text_reasons(text: str, reason: str) -> None:
     decision = approval.decide_approval(
         text,

@@ -21,6 +21,7 @@ from rules.billing import (
     billed_minutes,
     chat_price_kopecks,
     contract_parts,
+    is_urgent,
     package_usage_thresholds_crossed,
 )
 from rules.regulation import (
@@ -30,6 +31,7 @@ from rules.regulation import (
     ContractPeriod,
     PackageKind,
     Rates,
+    RegulationConfig,
 )
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -54,6 +56,7 @@ def entry(
     task_id: int = 1,
     title: str = "Настроить воронку",
     month: int = 3,
+    unapproved: int = 0,
 ) -> BillableEntry:
     return BillableEntry(
         entry_id=entry_id,
@@ -65,6 +68,7 @@ def entry(
         raw_seconds=int(minutes * 60),
         urgent=urgent,
         warranty_rework=warranty,
+        unapproved_minutes=unapproved,
     )
 
 
@@ -84,6 +88,7 @@ def check_invariants(result: ClientBill, entries: list[BillableEntry], unit: int
     assert minutes(LineKind.REGULAR) == result.overflow_regular_minutes
     assert minutes(LineKind.URGENT) == result.overflow_urgent_minutes
     assert minutes(LineKind.WARRANTY) == result.warranty_minutes
+    assert minutes(LineKind.UNAPPROVED) == result.unapproved_minutes
     assert sum(line.amount_kopecks for line in lines) == (
         result.regular_amount_kopecks + result.urgent_amount_kopecks
     )
@@ -110,9 +115,9 @@ def check_invariants(result: ClientBill, entries: list[BillableEntry], unit: int
     for e in entries:
         parts = per_entry[e.entry_id]
         assert sum(p.billed_minutes for p in parts) == billed_minutes(e.raw_seconds, unit)
-        assert [p.continued for p in parts] == [False, True][: len(parts)]
+        assert [p.continued for p in parts] == [False] + [True] * (len(parts) - 1)
     for line in lines:
-        if line.kind in {LineKind.PACKAGE, LineKind.WARRANTY}:
+        if line.kind in {LineKind.PACKAGE, LineKind.WARRANTY, LineKind.UNAPPROVED}:
             assert (line.rate_kopecks, line.amount_kopecks) == (0, 0)
 
 
@@ -211,6 +216,51 @@ def test_warranty_rework_is_listed_but_not_billed() -> None:
     ]
     assert (result.warranty_minutes, result.lines[1].amount_kopecks) == (105, 0)
     assert result.total_kopecks == 4_000_000 + 87_500
+
+
+def test_issue_unapproved_overrun_is_its_own_line_and_not_in_the_total() -> None:
+    """Issue 13, demo task #4: 4 h approved, 4 h 30 logged, the new estimate never approved."""
+    entries = [entry(1, 345), entry(2, 270, day=19, urgent=True, task_id=4, unapproved=30)]
+    result = bill(STANDARD, entries)
+    check_invariants(result, entries, 15)
+    assert [(line.entry.entry_id, line.kind, line.billed_minutes) for line in result.lines] == [
+        (1, LineKind.PACKAGE, 345),
+        (2, LineKind.PACKAGE, 240),
+        (2, LineKind.UNAPPROVED, 30),
+    ]
+    assert result.unapproved_minutes == 30
+    assert (result.overflow_urgent_minutes, result.total_kopecks) == (0, 4_000_000)
+
+
+def test_unapproved_tail_after_overflow() -> None:
+    entries = [entry(1, 600), entry(2, 60, day=11, unapproved=15)]
+    result = bill(STANDARD, entries)
+    check_invariants(result, entries, 15)
+    assert [(line.kind, line.billed_minutes, line.continued) for line in result.lines[1:]] == [
+        (LineKind.REGULAR, 45, False),
+        (LineKind.UNAPPROVED, 15, True),
+    ]
+    assert result.total_kopecks == 4_000_000 + 262_500
+
+
+def test_an_entry_all_past_the_estimate() -> None:
+    entries = [entry(1, 30, unapproved=30)]
+    result = bill(STANDARD, entries)
+    check_invariants(result, entries, 15)
+    assert [(line.kind, line.continued) for line in result.lines] == [(LineKind.UNAPPROVED, False)]
+
+
+URGENT = [
+    pytest.param(2, (), True, id="high-priority"),
+    pytest.param(1, (), False, id="normal"),
+    pytest.param(1, ("Срочно",), True, id="tag-any-case"),
+    pytest.param(1, ("срочно-нет",), False, id="other-tag"),
+]
+
+
+@pytest.mark.parametrize(("priority", "tags", "expected"), URGENT)
+def test_is_urgent(priority: int, tags: tuple[str, ...], expected: bool) -> None:
+    assert is_urgent(priority, tags, RegulationConfig()) is expected
 
 
 def test_declined_task_estimation_time_is_billed() -> None:

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from rules import comments, estimate
-from rules.estimate import Estimate, Term
+from rules.durations import word_number
+from rules.estimate import (
+    UNREADABLE_NO_UNIT,
+    UNREADABLE_TERM_ONLY,
+    UNREADABLE_VAGUE,
+    Estimate,
+    Term,
+    Unreadable,
+)
 from rules.regulation import RegulationConfig
 
 TODAY = date(2026, 11, 20)
+CONFIG = RegulationConfig()
 
 
-def _est(minutes: int | None, term: Term | None = None) -> Estimate:
-    return Estimate(raw_minutes=minutes, by_actual_time=minutes is None, term=term)
+def _est(minutes: int | None, term: Term | None = None, **how: object) -> Estimate:
+    return Estimate(raw_minutes=minutes, by_actual_time=minutes is None, term=term, **how)  # type: ignore[arg-type]
+
+
+def _days(minutes: int, term: Term | None = None, **how: object) -> Estimate:
+    return _est(minutes, term, day_minutes=480, **how)
 
 
 ESTIMATES = [
@@ -65,7 +79,7 @@ ESTIMATES = [
     pytest.param("Оценим в 30 минут", _est(30), id="keyword-ocenim"),
     pytest.param("Переоценка: 6 часов", _est(360), id="keyword-reestimate"),
     pytest.param("Оценка по задаче 123: 2 часа", _est(120), id="ticket-number-before"),
-    pytest.param("Оценка 2-3 часа", _est(180), id="range-upper-bound"),
+    pytest.param("Оценка 2-3 часа", _est(180, is_range=True), id="range-upper-bound"),
     pytest.param(
         "Оценка:\n- бэкенд 2 ч\n- фронт 1 ч\nИтого: 3 ч", _est(180), id="total-wins-over-parts"
     ),
@@ -74,7 +88,11 @@ ESTIMATES = [
         "Оценка: всего 2 ч 15 мин, итого уточню", _est(135), id="total-without-value-falls-back"
     ),
     pytest.param("Оценка: 2 ч (анализ 30 мин)", _est(120), id="first-duration"),
-    pytest.param("На оценку ушло 30 минут, оценка — 4 часа", _est(240), id="spent-on-estimating"),
+    pytest.param(
+        "На оценку ушло 30 минут, оценка — 4 часа",
+        _est(240, spent_minutes=30),
+        id="spent-on-estimating",
+    ),
     pytest.param("Оценку дам через час. Оценка: 2 ч", _est(120), id="later-keyword-wins"),
     pytest.param("Задача займёт 2 часа", _est(120), id="bare-task-will-take"),
     pytest.param(
@@ -154,9 +172,7 @@ ESTIMATES = [
     pytest.param("задача 123", None, id="ticket-number"),
     pytest.param("до 30.11", None, id="date-alone"),
     pytest.param("Оценка до 30.11", None, id="keyword-and-date-only"),
-    pytest.param("Оценка 3", None, id="number-without-unit"),
-    pytest.param("пару часов", None, id="couple-of-hours"),
-    pytest.param("Оценка: пару часов", None, id="keyword-couple-of-hours"),
+    pytest.param("Оценка 3", Unreadable(UNREADABLE_NO_UNIT, "оценка 3"), id="number-without-unit"),
     pytest.param("Потрачено 2 часа", None, id="time-spent-not-estimate"),
     pytest.param("Оценку дам через 2 часа", None, id="estimate-comes-later"),
     pytest.param("Оценка будет завтра", None, id="keyword-no-value"),
@@ -167,19 +183,199 @@ ESTIMATES = [
     pytest.param("", None, id="empty"),
 ]
 
+# Issue 13: how integrators really write estimates (each row was misread before).
+AS_WRITTEN = [
+    pytest.param("Оценка: часа два", _est(120), id="issue-inverted-word-number"),
+    pytest.param(
+        "Оценка 1 ч 45, срок 2 дня",
+        _est(105, Term(working_days=2)),
+        id="issue-hours-and-bare-minutes-with-term",
+    ),
+    pytest.param(
+        "Оценка: анализ 30 мин, разработка 2 ч, тестирование 30 мин",
+        _est(180, parts=(30, 120, 30)),
+        id="issue-breakdown-summed",
+    ),
+    pytest.param("Оценка: 2 ч. 15 м.", _est(135), id="issue-abbreviations-with-dots"),
+    pytest.param("Оценка: 4 часа + 30 минут", _est(270, parts=(240, 30)), id="issue-plus"),
+    pytest.param(
+        "Оценка: 3 часа. 15 минут уже потрачено",
+        _est(180, spent_minutes=15),
+        id="issue-spent-next-sentence",
+    ),
+    pytest.param("Повторная оценка: ещё 2 часа", _est(120, additional=True), id="issue-more-adds"),
+    pytest.param("Оценка: полдня", _days(240), id="issue-half-day"),
+    pytest.param("Оценка: 1 день", _days(480), id="issue-one-day"),
+    pytest.param("Оценка: двенадцать часов", _est(720), id="issue-twelve-words"),
+    # numbers and units
+    pytest.param("Оценка: пару часов", _est(120), id="couple-of-hours-keyword"),
+    pytest.param("пару часов", _est(120), id="couple-of-hours-bare"),
+    pytest.param("Оценка: пара часов", _est(120), id="couple-nominative"),
+    pytest.param("Оценка: часов пять", _est(300), id="inverted-digits-word"),
+    pytest.param("Оценка: минут сорок", _est(40), id="inverted-minutes"),
+    pytest.param("Оценка: часа на 2-3", _est(180, is_range=True), id="inverted-range-na"),
+    pytest.param("Оценка — полтора-два часа", _est(120, is_range=True), id="range-words"),
+    pytest.param("Оценка: час-полтора", _est(90, is_range=True), id="range-hour-and-half"),
+    pytest.param("Оценка: от 2 до 3 часов", _est(180, is_range=True), id="range-from-to"),
+    pytest.param("Оценка 2–3 часа", _est(180, is_range=True), id="range-en-dash"),
+    pytest.param("Оценка: 30-45 минут", _est(45, is_range=True), id="range-minutes"),
+    pytest.param("Оценка: 2 ч или 3 ч", _est(180, is_range=True), id="alternatives-larger"),
+    pytest.param("Оценка: не более 3 часов", _est(180), id="at-most"),
+    pytest.param("Оценка: 1.5ч", _est(90), id="decimal-point-glued"),
+    pytest.param("Оценка: 2,5 часа", _est(150), id="decimal-comma-hours"),
+    pytest.param("Оценка: 90 мин", _est(90), id="ninety-minutes"),
+    pytest.param("Оценка: 2ч30", _est(150), id="glued-bare-minutes"),
+    pytest.param("Оценка: 1 ч. 45 мин.", _est(105), id="dotted-both"),
+    pytest.param("Оценка: два с половиной часа", _est(150), id="and-a-half-words"),
+    pytest.param("Оценка: 2 с половиной часа", _est(150), id="and-a-half-digits"),
+    pytest.param("Оценка: двадцать пять минут", _est(25), id="compound-number-words"),
+    pytest.param("Оценка: в пределах 2-х часов", _est(120), id="ordinal-suffix"),
+    pytest.param("Оценка: 3 человеко-часа", _est(180), id="man-hours"),
+    pytest.param("Оценка: одиннадцать часов", _est(660), id="eleven-words"),
+    pytest.param("Оценка: полтора часа", _est(90), id="one-and-half-words"),
+    pytest.param("Оценка: около часа", _est(60), id="about-an-hour"),
+    pytest.param("Оценка займёт около 2 часов", _est(120), id="will-take-about"),
+    pytest.param("Оцениваю задачу в 4 часа", _est(240), id="verb-first-person"),
+    # days are an amount of work, converted at the working day's length
+    pytest.param("Оценка: 2 рабочих дня", _days(960), id="working-days-as-work"),
+    pytest.param("Оценка: полтора дня", _days(720), id="one-and-half-days"),
+    pytest.param("Оценка: день", _days(480), id="bare-day-after-keyword"),
+    pytest.param("Оценка: неделя", _days(2400), id="bare-week-after-keyword"),
+    pytest.param("Оценка: 1 день + 2 часа", _days(600, parts=(480, 120)), id="day-plus-hours"),
+    pytest.param("полдня", _days(240), id="half-day-bare"),
+    pytest.param(
+        "Оценка 4 ч, 3 рабочих дня",
+        _est(240, Term(working_days=3)),
+        id="days-beside-hours-are-term",
+    ),
+    pytest.param(
+        "Оценка: 2ч. Срок: 3 дня", _est(120, Term(working_days=3)), id="term-next-sentence"
+    ),
+    pytest.param(
+        "Добрый день! Оценка 3 часа. Хорошего дня!", _est(180), id="greetings-are-not-days"
+    ),
+    # breakdowns, totals, spent time
+    pytest.param(
+        "Оценка:\n- бэкенд 2 ч\n- фронт 1 ч", _est(180, parts=(120, 60)), id="list-lines-summed"
+    ),
+    pytest.param(
+        "Оценка: 2 часа на бэкенд и 1 час на фронт",
+        _est(180, parts=(120, 60)),
+        id="breakdown-with-and",
+    ),
+    pytest.param("Оценка: 3 часа. Т.е. 3 часа работы", _est(180), id="repeated-in-next-sentence"),
+    pytest.param(
+        "Оценка 3 часа (из них 15 минут уже потрачено)",
+        _est(180, spent_minutes=15),
+        id="spent-in-parentheses",
+    ),
+    pytest.param(
+        "Оценка: 30 минут, уже потрачено 15 минут",
+        _est(30, spent_minutes=15),
+        id="spent-after-comma",
+    ),
+    pytest.param(
+        "Оценка: 2 часа, из них 15 минут уже потрачено на анализ",
+        _est(120, spent_minutes=15),
+        id="of-which-spent",
+    ),
+    pytest.param("Уточнённая оценка: 5 часов", _est(300), id="refined-estimate"),
+    pytest.param("Дополнительно ещё 1 час, оценка", None, id="keyword-after-amount"),
+    pytest.param("Повторная оценка: +2 часа", _est(120, additional=True), id="plus-more"),
+    # unreadable: the integrator is asked, nothing is accepted
+    pytest.param(
+        "Оценка: несколько часов",
+        Unreadable(UNREADABLE_VAGUE, "оценка: несколько часов"),
+        id="vague-several",
+    ),
+    pytest.param(
+        "Оценка 3-4", Unreadable(UNREADABLE_NO_UNIT, "оценка 3-4"), id="range-without-unit"
+    ),
+    pytest.param(
+        "Оценка: срок 3 дня",
+        Unreadable(UNREADABLE_TERM_ONLY, "оценка: срок 3 дня"),
+        id="term-only",
+    ),
+    pytest.param(
+        "Оценка: примерно 5. Срок завтра",
+        Unreadable(UNREADABLE_NO_UNIT, "оценка: примерно 5"),
+        id="number-without-unit-with-filler",
+    ),
+    pytest.param("Оценка по задаче 123 будет завтра", None, id="ticket-number-is-not-amount"),
+    pytest.param("Оценка по всем пунктам из списка 12", None, id="far-number-is-not-amount"),
+    pytest.param("Оценку пришлю через 2 дня", None, id="estimate-comes-in-days"),
+    pytest.param("Добрый день", None, id="greeting-alone"),
+    pytest.param("Сделаю за 2 дня", None, id="bare-days-are-a-term"),
+    pytest.param("Сделаю за 2 часа", _est(120), id="bare-will-do-in-hours"),
+    pytest.param("Думаю, часа 3 займёт", _est(180), id="bare-i-think-inverted"),
+    pytest.param("Займёт часа три", _est(180), id="bare-will-take-inverted-word"),
+    pytest.param("Оценка: 1,5-2ч", _est(120, is_range=True), id="decimal-range-glued"),
+    pytest.param(
+        "Оценка:\n1) анализ — 1 ч\n2) разработка — 3 ч\n3) тесты — 30 мин",
+        _est(270, parts=(60, 180, 30)),
+        id="numbered-list",
+    ),
+    pytest.param(
+        "Оценка: 5 часов. Итого с тестированием 6 часов", _est(360), id="total-later-sentence"
+    ),
+    pytest.param(
+        "Оценка: 3 часа, из них час уже потрачен на анализ",
+        _est(180, spent_minutes=60),
+        id="hour-already-spent",
+    ),
+    pytest.param(
+        "Оценка: трое суток", Unreadable(UNREADABLE_VAGUE, "оценка: трое суток"), id="days-24h"
+    ),
+]
 
-@pytest.mark.parametrize(("text", "expected"), ESTIMATES)
-def test_parse_estimate(text: str, expected: Estimate | None) -> None:
-    assert estimate.parse_estimate(comments.to_plain(text), TODAY) == expected
+
+@pytest.mark.parametrize(("text", "expected"), [*ESTIMATES, *AS_WRITTEN])
+def test_parse_estimate(text: str, expected: Estimate | Unreadable | None) -> None:
+    assert estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG) == expected
+
+
+def test_days_use_the_configured_working_day() -> None:
+    config = RegulationConfig(working_day_minutes=420)
+    parsed = estimate.parse_estimate("оценка: 2 дня", TODAY, config)
+    assert parsed == _est(840, day_minutes=420)
+
+
+IN_WORK = [
+    pytest.param("Оценка: 5 ч", _est(300), id="keyword"),
+    pytest.param("5 ч", None, id="bare-amount-is-not-read-in-work"),
+    pytest.param("по факту", None, id="bare-by-actual-is-not-read-in-work"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), IN_WORK)
+def test_parse_estimate_in_work_needs_the_keyword(text: str, expected: Estimate | None) -> None:
+    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG, bare_allowed=False)
+    assert parsed == expected
+
+
+WORD_NUMBERS = [
+    pytest.param("2", Decimal(2), id="digit"),
+    pytest.param("1,5", Decimal("1.5"), id="decimal"),
+    pytest.param("2-х", Decimal(2), id="ordinal"),
+    pytest.param("двадцать пять", Decimal(25), id="compound"),
+    pytest.param("полтора с половиной", Decimal(2), id="half-plus-half"),
+    pytest.param("три с половиной", Decimal("3.5"), id="and-a-half"),
+    pytest.param("сколько", None, id="not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("token", "expected"), WORD_NUMBERS)
+def test_word_number(token: str, expected: Decimal | None) -> None:
+    assert word_number(token) == expected
 
 
 def test_parse_estimate_feb_29_that_passed_has_no_next_year() -> None:
-    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 3, 1))
+    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 3, 1), CONFIG)
     assert parsed == _est(60)
 
 
 def test_parse_estimate_feb_29_ahead_in_leap_year() -> None:
-    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 1, 10))
+    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 1, 10), CONFIG)
     assert parsed == _est(60, Term(until=date(2028, 2, 29)))
 
 
@@ -250,10 +446,13 @@ HOSTILE = [
     pytest.param("оценка по " * 20_000, id="many-po"),
     pytest.param("до 1." * 20_000, id="many-date-starts"),
     pytest.param("9" * 100_000 + " ч", id="long-number"),
+    pytest.param("оценка 1 ч, " * 20_000, id="many-amounts-many-clauses"),
+    pytest.param("оценка: 1 день 1 ч. " * 20_000, id="many-days-and-hours"),
+    pytest.param("2 ч " * 200, id="many-bare-amounts"),
 ]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_is_read_without_error(text: str) -> None:
-    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY)
-    assert parsed is None or isinstance(parsed, Estimate)
+    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG)
+    assert parsed is None or isinstance(parsed, Estimate | Unreadable)

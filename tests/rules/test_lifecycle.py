@@ -45,6 +45,18 @@ ROWS = [
     pytest.param(S.REESTIMATE, T.WORK_DONE, S.DONE, "5.1", id="done-while-reestimating"),
     pytest.param(S.DONE, T.WARRANTY_REWORK, S.IN_PROGRESS, "3.2", id="warranty-rework"),
     pytest.param(S.DONE, T.WARRANTY_EXPIRED, S.CLOSED, "3.2", id="warranty-expired"),
+    pytest.param(
+        S.IN_PROGRESS, T.ESTIMATE_NEEDS_APPROVAL, S.AWAITING_APPROVAL, "3.3",
+        id="issue-larger-estimate-in-work",
+    ),
+    pytest.param(
+        S.IN_PROGRESS, T.ESTIMATE_AUTO_ACCEPTED, S.IN_PROGRESS, "3.5",
+        id="larger-estimate-in-work-still-small",
+    ),
+    pytest.param(
+        S.AWAITING_APPROVAL, T.WORK_DONE, S.DONE, "5.1", id="done-while-reapproval-waits"
+    ),
+    pytest.param(S.DONE, T.CLIENT_ACCEPTED, S.CLOSED, "5.2", id="issue-accepted-in-bitrix24"),
 ]  # fmt: skip
 
 

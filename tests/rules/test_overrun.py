@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rules import overrun
+from rules.billing import billed_minutes
 from rules.overrun import OverrunDecision, OverrunLevel
 from rules.regulation import RegulationConfig
 from rules.types import TaskId, TimeEntry, UserId
@@ -24,7 +25,8 @@ BILLABLE = [
     pytest.param((15 * 60,), 15, 15, id="exactly-a-unit"),
     pytest.param((15 * 60 + 1,), 15, 30, id="one-second-over"),
     pytest.param((600, 600, 600), 15, 45, id="each-entry-rounded"),
-    pytest.param((0, -60), 15, 0, id="empty-entries-bill-nothing"),
+    pytest.param((0,), 15, 15, id="issue-0-second-entry-is-a-unit-as-on-the-bill"),
+    pytest.param((-60,), 15, 0, id="negative-entry-is-not-time"),
     pytest.param((3600, 60), 30, 90, id="unit-30"),
 ]
 
@@ -32,6 +34,30 @@ BILLABLE = [
 @pytest.mark.parametrize(("seconds", "unit", "expected"), BILLABLE)
 def test_billable_minutes(seconds: tuple[int, ...], unit: int, expected: int) -> None:
     assert overrun.billable_minutes(_entries(*seconds), unit) == expected
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 59, 60, 61, 899, 900, 901, 3600, 7201])
+def test_overrun_and_bill_count_an_entry_alike(seconds: int) -> None:
+    """Issue 13: one rounding rule for the overrun and the bill (rules.billing.billed_minutes)."""
+    assert overrun.billable_minutes(_entries(seconds), 15) == billed_minutes(seconds, 15)
+
+
+UNAPPROVED = [
+    pytest.param((60, 60), None, (0, 0), id="nothing-approved-nothing-past"),
+    pytest.param((60, 60), 120, (0, 0), id="exactly-the-estimate"),
+    pytest.param((120, 30), 120, (0, 30), id="the-next-entry-is-past"),
+    pytest.param((90, 60), 120, (0, 30), id="an-entry-crossing-the-estimate"),
+    pytest.param((240, 30), 240, (0, 30), id="issue-demo-task-4"),
+    pytest.param((0, 30), 0, (0, 30), id="zero-approved"),
+    pytest.param((150,), 120, (30,), id="one-entry-past"),
+]
+
+
+@pytest.mark.parametrize(("billed", "approved", "expected"), UNAPPROVED)
+def test_unapproved_parts(
+    billed: tuple[int, ...], approved: int | None, expected: tuple[int, ...]
+) -> None:
+    assert overrun.unapproved_parts(billed, approved) == expected
 
 
 OVERRUNS = [

@@ -72,7 +72,7 @@ TITLES = [
     pytest.param("  Срочно  ", ["title_generic"], id="generic-urgent"),
     pytest.param("Тест", ["title_too_short", "title_generic"], id="short-and-generic"),
     pytest.param("Не работает выгрузка товаров в 1С", [], id="generic-word-in-real-title"),
-    pytest.param("Ошибка при сохранении счёта", ["crm_link_missing"], id="crm-title-needs-link"),
+    pytest.param("Ошибка при сохранении счёта", [], id="crm-title-in-general-needs-no-link"),
 ]
 
 
@@ -176,6 +176,9 @@ CRM_LINKS = [
     pytest.param("https://b24.ru/crm/deal/details/0/?x", (), True, id="with-query"),
     pytest.param("сделка номер 15", (), False, id="number-only"),
     pytest.param("сделка", ("",), False, id="blank-binding"),
+    pytest.param("https://b24.ru/crm/deal/category/3/", (), True, id="issue-funnel-link"),
+    pytest.param("https://b24.ru/crm/deal/kanban/category/3/", (), True, id="funnel-kanban"),
+    pytest.param("/crm/type/128/list/category/5/", (), True, id="smart-process-funnel"),
 ]
 
 
@@ -199,6 +202,49 @@ CRM_TASKS = [
         id="crm-with-binding",
     ),
 ]
+
+
+CONCRETE_RECORDS = [
+    # Issue 13: a task about CRM in general needs no link.
+    pytest.param(
+        "Добавить поле ИНН в карточку компании",
+        "В карточке компании нужно поле ИНН: обязательное, 10 или 12 цифр, с проверкой.",
+        False,
+        id="issue-good-example-title",
+    ),
+    pytest.param(
+        "Выгрузка сделок",
+        "Нужна выгрузка сделок в Excel по кнопке из списка, с товарами и суммами.",
+        False,
+        id="issue-deals-in-general",
+    ),
+    pytest.param(
+        "Настроить воронку продаж", "Добавить стадию «Оплачено» во все воронки", False, id="all"
+    ),
+    pytest.param("Права на лиды", "Менеджеры не должны видеть чужие лиды", False, id="rights"),
+    pytest.param("Отчёт по CRM", "В CRM 5 сделок потерялись после импорта", False, id="system"),
+    # Concrete records: a link or a binding is needed.
+    pytest.param("Сумма", "В сделке 1234 не считается сумма товаров", True, id="numbered"),
+    pytest.param("Лид", "Лид №55 не распределился на менеджера", True, id="number-sign"),
+    pytest.param("Сумма", "В этой сделке не считается сумма товаров", True, id="this-deal"),
+    pytest.param("Счёт", "По данному счёту не формируется PDF", True, id="this-invoice"),
+    pytest.param("Телефон", "У лида Иванова пропал телефон", True, id="named-lead"),
+    pytest.param("Доступ", "Компания «Вектор» не видна менеджерам", True, id="quoted-company"),
+    pytest.param("Доступ", "Контакт ООО «Вектор» дублируется", True, id="legal-form"),
+    pytest.param("Сделки 12 и 14", "Не приходят уведомления", True, id="numbered-title"),
+    pytest.param("Сделка", "в сделке. Нужно проверить", False, id="sentence-break-no-name"),
+]
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), CONCRETE_RECORDS)
+def test_points_at_crm_records(title: str, description: str, expected: bool) -> None:
+    task = _task(title=title, description=description)
+    assert validation.points_at_crm_records(task, RegulationConfig()) is expected
+
+
+def test_only_system_words_are_no_record() -> None:
+    config = RegulationConfig(crm_keywords=("crm", "срм"))
+    assert validation.points_at_crm_records(_task(description="CRM 12"), config) is False
 
 
 @pytest.mark.parametrize(("description", "bindings", "codes"), CRM_TASKS)
@@ -264,5 +310,5 @@ def test_responsible_check_needs_a_company_with_a_responsible(client: ClientComp
 
 
 def test_every_violation_is_returned() -> None:
-    task = _task(title="Сделки", description="[IMG]a.png[/IMG]", created_by=COLLEAGUE)
+    task = _task(title="Сделка 1234", description="[IMG]a.png[/IMG]", created_by=COLLEAGUE)
     assert _codes(task) == ["screenshot_only", "crm_link_missing", "not_responsible"]

@@ -17,6 +17,7 @@ from b24app.services import Services
 from handlers.effects import Notify, StartClock, StopClock
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig
+from rules.sla import plan_clock
 from rules.types import TaskId, TaskState, UserId
 from tests.fakes import FakeBitrix
 
@@ -78,7 +79,8 @@ class App:
 
     def start(self, task_id: int, kind: str = "estimate", at: datetime = MONDAY) -> None:
         """The applier opens the clock exactly as it does for a handler's StartClock."""
-        effect = StartClock(TaskId(task_id), kind, at, source=f"test-{kind}")
+        plan = plan_clock(kind, at, self.services.config.regulation, self.services.calendar)
+        effect = StartClock.planned(TaskId(task_id), plan, source=f"test-{kind}")
         self.services.applier_for(MEMBER, None).apply([effect])
 
     def stop(self, task_id: int, kind: str = "estimate") -> None:

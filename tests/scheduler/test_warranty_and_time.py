@@ -101,7 +101,8 @@ def test_tasks_outside_done_are_left_alone(app: App, clock: MovingClock) -> None
 
 
 def test_time_refresh_queues_one_update_per_task_in_work(app: App, portal: FakeBitrix) -> None:
-    """One read of logged minutes for all tasks in work; an update only where they changed."""
+    """One read of logged minutes for all open tasks (estimation time and time logged after the
+    delivery count too, issue 13); an update only where they changed."""
     for task_id, spent in ((401, 30), (402, 45), (403, 15), (404, 60), (405, 10), (407, 20)):
         portal.task(
             TaskFacts(
@@ -120,14 +121,17 @@ def test_time_refresh_queues_one_update_per_task_in_work(app: App, portal: FakeB
     app.task(404, state=TaskState.DONE)
     app.task(405, state=TaskState.IN_PROGRESS, deleted=True)
     app.task(407, state=TaskState.IN_PROGRESS, time_spent_minutes=20)  # nothing new logged
+    app.task(408, state=TaskState.CLOSED)
     reads = portal.reads
-    assert refresh_time_entries(app.services) == 2
+    assert refresh_time_entries(app.services) == 4
     assert portal.reads == reads + 1
     assert refresh_time_entries(app.services) == 0  # still waiting: task updates coalesce
     rows = app.services.inbox.list_rows("pending")
     assert sorted((r["task_id"], r["event"], r["source"]) for r in rows) == [
         (401, "ONTASKUPDATE", "timer"),
         (402, "ONTASKUPDATE", "timer"),
+        (403, "ONTASKUPDATE", "timer"),
+        (404, "ONTASKUPDATE", "timer"),
     ]
 
 

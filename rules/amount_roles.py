@@ -1,0 +1,219 @@
+"""What each amount of time in an estimate comment is: work, time spent, a delay, a term, a total.
+
+rules.estimate reads a comment with these: every amount from rules.durations gets a role from
+the words of its clause, and the amounts that state work are picked and combined.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+from rules.durations import Amount, Unit
+
+SENTENCE_END = ".!?…\n;"
+_CLAUSE_END = ",()"
+_WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_SPENT = _vocabulary(
+    "ушло ушел ушла потрачено потратил потратила потратили затрачено затратил затратили "
+    "отработано отработал списано списал залогировал залогировано уже было потрачен потрачена "
+    "потрачены затрачен затрачена"
+)
+DELAY = _vocabulary(
+    "через течение дам дадим пришлю пришлем сообщу сообщим напишу напишем подготовлю "
+    "предоставлю позже завтра"
+)
+_EXTRA = _vocabulary("еще дополнительно доп плюс сверху +")
+_TOTAL = _vocabulary("итого всего суммарно сумме общая общее общий total")
+_TERM = _vocabulary(
+    "срок сроки срока сроком течение за после через до готово готова будет сделаем сделаю "
+    "сдадим сдам выполним выполню реализуем"
+)
+_ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One amount with what its context makes of it."""
+
+    amount: Amount
+    role: str  # "value" | "spent" | "delay" | "term" | "total"
+    extra: bool
+    alternative: bool  # joined to the previous value by «или», «до», «максимум»
+
+
+def ceil_minutes(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _stops(text: str, amounts: list[Amount], chars: str) -> list[int]:
+    """Positions of stop characters that are not inside an amount («2 ч. 15 м.», «1,5 ч»)."""
+    inside = {i for a in amounts for i in range(a.start, a.end)}
+    return [i for i, ch in enumerate(text) if ch in chars and i not in inside]
+
+
+def _span(stops: list[int], pos: int, size: int) -> tuple[int, int]:
+    """The stretch between the stops around `pos` (stops are sorted)."""
+    i = bisect_left(stops, pos)
+    return (stops[i - 1] + 1 if i else 0), (stops[i] if i < len(stops) else size)
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(text) + (["+"] if text.rstrip().endswith("+") else [])
+
+
+def _last(text: str, count: int) -> set[str]:
+    return set(words(text)[-count:])
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The words of an amount's clause before and after it."""
+
+    prefix: str
+    suffix: str
+
+
+def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
+    stops = _stops(text, amounts, SENTENCE_END + _CLAUSE_END)
+    found = []
+    for i, amount in enumerate(amounts):
+        start, end = _span(stops, amount.start, len(text))
+        previous_end = amounts[i - 1].end if i else 0
+        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        found.append(
+            _Context(
+                text[max(start, previous_end) : amount.start],
+                text[amount.end : min(end, next_start)],
+            )
+        )
+    return found
+
+
+def _time_role(context: _Context) -> str:
+    before = set(words(context.prefix))
+    if before & _SPENT or set(words(context.suffix)) & _SPENT:
+        return "spent"
+    if before & DELAY:
+        return "delay"
+    return "total" if _last(context.prefix, 3) & _TOTAL else "value"
+
+
+def _is_joined(text: str, a: Amount, b: Amount) -> bool:
+    """«1 день + 2 часа», «1 день и 4 часа»: days added to hours are work, not a term."""
+    between = text[min(a.end, b.end) : max(a.start, b.start)]
+    return between.strip() in ("+", "и", "плюс")
+
+
+def _day_role(amount: Amount, context: _Context, joined: bool, work_in_hours: bool) -> str:
+    """A days amount is the term after a term word, beside an amount in hours, or calendar."""
+    if amount.bare:  # «день» alone counts only right after the keyword (see _values)
+        return "value"
+    if amount.calendar or _last(context.prefix, 3) & _TERM:
+        return "term"
+    if work_in_hours and not joined:
+        return "term"
+    return _time_role(context)
+
+
+def read_roles(text: str, amounts: list[Amount]) -> list[Read]:
+    contexts = _contexts(text, amounts)
+    roles = [
+        _time_role(c) if a.unit is Unit.MINUTES else ""
+        for a, c in zip(amounts, contexts, strict=True)
+    ]
+    work = [r in ("value", "total") and not a.vague for a, r in zip(amounts, roles, strict=True)]
+    reads = []
+    for i, (amount, context) in enumerate(zip(amounts, contexts, strict=True)):
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(amounts) and work[j]]
+        joined = any(_is_joined(text, amount, amounts[j]) for j in neighbours)
+        role = roles[i] or _day_role(amount, context, joined, any(work))
+        reads.append(
+            Read(
+                amount,
+                role,
+                extra=bool(_last(context.prefix, 2) & _EXTRA),
+                alternative=bool(i and set(words(context.prefix)) & _ALTERNATIVE),
+            )
+        )
+    return reads
+
+
+def _parenthesized(text: str) -> list[bool]:
+    """Per character: inside «( … )»."""
+    depth, inside = 0, []
+    for ch in text:
+        depth += ch == "("
+        inside.append(depth > 0)
+        depth = max(depth - (ch == ")"), 0)
+    return inside
+
+
+def work_values(reads: list[Read], text: str, keyword_end: int) -> list[Read]:
+    """Amounts that state work: a clock («2:30») or a bare «день» only right after the keyword,
+    and what is in parentheses only when nothing outside them states work."""
+    right_after = text[keyword_end:].lstrip(" :—–-")
+    offset = len(text) - len(right_after)
+    values = [
+        r
+        for r in reads
+        if r.role == "value"
+        and not r.amount.vague
+        and (not (r.amount.clock or r.amount.bare) or r.amount.start == offset)
+    ]
+    inside = _parenthesized(text)
+    outside = [r for r in values if not inside[r.amount.start]]
+    return outside or values
+
+
+def _minutes(read: Read, day_minutes: int) -> Decimal:
+    if read.amount.unit is Unit.DAYS:
+        return read.amount.value * day_minutes
+    return read.amount.value
+
+
+def combine(chosen: list[Read], day_minutes: int) -> tuple[int, tuple[int, ...]]:
+    """A breakdown is summed; alternatives («2 или 3 часа») keep the larger; days are converted
+    at the working day's length."""
+    groups: list[Decimal] = []
+    for read in chosen:
+        minutes = _minutes(read, day_minutes)
+        if groups and read.alternative:
+            groups[-1] = max(groups[-1], minutes)
+        else:
+            groups.append(minutes)
+    parts = tuple(ceil_minutes(g) for g in groups)
+    return ceil_minutes(sum(groups, Decimal(0))), parts if len(parts) > 1 else ()
+
+
+def _sentences(text: str, amounts: list[Amount]) -> list[tuple[int, int]]:
+    stops = _stops(text, amounts, SENTENCE_END)
+    starts = [0, *(s + 1 for s in stops)]
+    ends = [*stops, len(text)]
+    return [(a, b) for a, b in zip(starts, ends, strict=True) if text[a:b].strip()]
+
+
+def _is_list_line(text: str, span: tuple[int, int]) -> bool:
+    return bool(re.match(r"\s*(?:[-•*—–]|\d{1,2}[.)]\s)", text[span[0] : span[1]]))
+
+
+def pick(values: list[Read], text: str, start: int, amounts: list[Amount]) -> list[Read]:
+    """The first sentence from `start` that states work, and the list lines right after it."""
+    chosen: list[Read] = []
+    starts = [r.amount.start for r in values]
+    for span in _sentences(text, amounts):
+        if span[1] <= start:
+            continue
+        here = values[bisect_left(starts, span[0]) : bisect_left(starts, span[1])]
+        if chosen and not (here and _is_list_line(text, span)):
+            break
+        chosen.extend(here)
+    return chosen

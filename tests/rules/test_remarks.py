@@ -1,0 +1,123 @@
+"""п. 3.2, 5.x, 1.2: what a client's comment on a delivered task means, and whether it waits for
+an answer. Unsure readings are QUESTION or UNCLEAR (the integrator decides), never DEFECT."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import comments
+from rules.remarks import Remark, classify_remark, expects_answer
+
+REMARKS = [
+    # Issue 13: thanks reopened a delivered task as free rework.
+    pytest.param("Спасибо, всё работает!", Remark.THANKS, id="issue-thanks-it-works"),
+    pytest.param("Спасибо!", Remark.THANKS, id="thanks"),
+    pytest.param("Отлично, спасибо", Remark.THANKS, id="great-thanks"),
+    pytest.param("Спасибо большое, Иван!", Remark.THANKS, id="thanks-with-name"),
+    pytest.param("[USER=17]Иван Петров[/USER], спасибо 🙏", Remark.THANKS, id="mention-thanks"),
+    pytest.param("ок", Remark.THANKS, id="ok"),
+    pytest.param("👍", Remark.THANKS, id="thumbs-up"),
+    pytest.param("Проверила, всё ок", Remark.THANKS, id="checked-all-ok"),
+    pytest.param("Супер, заработало", Remark.THANKS, id="super-works-now"),
+    pytest.param("Добрый день! Всё работает, благодарю", Remark.THANKS, id="greeting-thanks"),
+    pytest.param("Теперь всё корректно, спасибо", Remark.THANKS, id="now-correct"),
+    pytest.param("Понятно, спасибо", Remark.THANKS, id="understood"),
+    pytest.param("Принято", Remark.ACCEPTANCE, id="accepted"),
+    pytest.param("Работу принимаю, спасибо", Remark.ACCEPTANCE, id="i-accept-the-work"),
+    pytest.param("Замечаний нет", Remark.ACCEPTANCE, id="no-remarks"),
+    pytest.param("Всё проверили, ошибок нет", Remark.ACCEPTANCE, id="no-errors"),
+    pytest.param("Можно закрывать", Remark.ACCEPTANCE, id="can-close"),
+    pytest.param("Ошибка больше не воспроизводится, спасибо", Remark.ACCEPTANCE, id="gone"),
+    pytest.param("Всё отлично, спасибо большое!", Remark.THANKS, id="all-great"),
+    pytest.param("Спасибо, проверили — работает", Remark.THANKS, id="checked-works"),
+    pytest.param("Всё супер, закрывайте", Remark.ACCEPTANCE, id="close-it"),
+    pytest.param("Коллеги, спасибо за оперативность!", Remark.THANKS, id="thanks-for-speed"),
+    # Defects: reopen as warranty rework.
+    pytest.param("Спасибо, но поле опять пустое", Remark.DEFECT, id="thanks-but-empty-again"),
+    pytest.param(
+        "Проверьте, пожалуйста, ещё раз — данные не выгрузились", Remark.DEFECT, id="not-exported"
+    ),
+    pytest.param(
+        "Добрый день! Есть замечание: не отображается поле ИНН", Remark.DEFECT, id="remark-shown"
+    ),
+    pytest.param("Сейчас не открывается страница", Remark.DEFECT, id="page-does-not-open"),
+    pytest.param("Не работает", Remark.DEFECT, id="does-not-work"),
+    pytest.param("Не работает на телефоне", Remark.DEFECT, id="not-on-phone"),
+    pytest.param("Опять не сохраняется телефон", Remark.DEFECT, id="again"),
+    pytest.param("Поле всё равно не сохраняется", Remark.DEFECT, id="still-not-saved"),
+    pytest.param("Исправьте, пожалуйста, формат даты в отчёте", Remark.DEFECT, id="fix-please"),
+    pytest.param("Ошибка осталась", Remark.DEFECT, id="error-remains"),
+    pytest.param("Снова не сохраняется телефон с добавочным", Remark.DEFECT, id="demo-again"),
+    pytest.param("В выгрузке не хватает склада, поправьте", Remark.DEFECT, id="missing-fix"),
+    pytest.param("И ещё одно замечание", Remark.DEFECT, id="one-more-remark"),
+    pytest.param("Спасибо, но всё равно не приходят письма", Remark.DEFECT, id="thanks-but"),
+    pytest.param("Почему опять не сохраняется?", Remark.DEFECT, id="why-again-question"),
+    pytest.param("Сумма считается неправильно", Remark.DEFECT, id="computes-wrong"),
+    pytest.param("После обновления страница падает с 500", Remark.DEFECT, id="crashes"),
+    pytest.param("Кнопка пропала из карточки", Remark.DEFECT, id="button-vanished"),
+    pytest.param("Так и не пришло уведомление", Remark.DEFECT, id="still-no-notification"),
+    pytest.param("Письма по-прежнему висят в исходящих", Remark.DEFECT, id="still-hanging"),
+    # Questions and anything else go to the integrator.
+    pytest.param("А где теперь эта кнопка?", Remark.QUESTION, id="where-question"),
+    pytest.param("Подскажите, как выгрузить отчёт", Remark.QUESTION, id="tell-me-how"),
+    pytest.param("Спасибо! А можно ещё добавить поле ИНН?", Remark.QUESTION, id="new-wish"),
+    pytest.param("Работает. Хотела уточнить про права доступа", Remark.QUESTION, id="ask-more"),
+    pytest.param("Нет кнопки выгрузки", Remark.UNCLEAR, id="weak-missing-button"),
+    pytest.param("Не могу найти кнопку", Remark.UNCLEAR, id="cannot-find"),
+    pytest.param("Доступа нет", Remark.UNCLEAR, id="no-access"),
+    pytest.param(
+        "Всё работает, но хотелось бы ещё добавить сортировку", Remark.UNCLEAR, id="works-but-wish"
+    ),
+    pytest.param(
+        "Посмотрели с бухгалтерией, завтра дадим обратную связь по отчёту",
+        Remark.UNCLEAR,
+        id="news-not-a-defect",
+    ),
+    pytest.param("[IMG]https://x.ru/1.png[/IMG]", Remark.UNCLEAR, id="image-only"),
+    pytest.param("Работает, но медленно", Remark.UNCLEAR, id="works-but-slow"),
+    pytest.param("Работает не всегда", Remark.DEFECT, id="works-not-always"),
+    pytest.param("Да, всё хорошо", Remark.THANKS, id="yes-all-good"),
+    pytest.param("Спасибо, больше ничего не нужно", Remark.ACCEPTANCE, id="nothing-more-needed"),
+    pytest.param("", Remark.UNCLEAR, id="empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), REMARKS)
+def test_classify_remark(text: str, kind: Remark) -> None:
+    assert classify_remark(comments.to_plain(text)) is kind
+
+
+ANSWER_EXPECTED = [
+    # Issue 13: these started the 24-hour reaction clock and breached.
+    pytest.param("Согласовано", False, id="issue-approval"),
+    pytest.param("Ознакомлена", False, id="issue-acknowledged"),
+    pytest.param("С регламентом ознакомлен(а)", False, id="acknowledged-form"),
+    pytest.param("Спасибо!", False, id="thanks"),
+    pytest.param("ок", False, id="ok"),
+    pytest.param("Принято", False, id="accepted"),
+    pytest.param("👍", False, id="thumbs-up"),
+    pytest.param("Согласовано, спасибо", False, id="approval-thanks"),
+    pytest.param("Согласовано. А когда будет готово?", True, id="approval-with-question"),
+    pytest.param("Когда будет готово?", True, id="question"),
+    pytest.param("Не работает выгрузка", True, id="remark"),
+    pytest.param("Добавьте, пожалуйста, ещё поле «Отдел»", True, id="request"),
+    pytest.param("Логин для 1С: admin, пароль отправила в чат", True, id="new-information"),
+    pytest.param("Ознакомлена. А где посмотреть тарифы?", True, id="ack-with-question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ANSWER_EXPECTED)
+def test_expects_answer(text: str, expected: bool) -> None:
+    assert expects_answer(comments.to_plain(text)) is expected
+
+
+HOSTILE = [
+    pytest.param("не " * 30_000 + "работает", id="many-negations"),
+    pytest.param("спасибо " * 30_000, id="many-thanks"),
+    pytest.param("нет " * 30_000, id="many-no"),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_read_without_error(text: str) -> None:
+    assert isinstance(classify_remark(text), Remark)
