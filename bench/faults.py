@@ -225,13 +225,15 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 
 
 def _fill(path: Path) -> None:
-    with path.open("wb") as out:
-        try:
+    """Fill the file system; it may be full already (the app's own writes), so even opening
+    the filler may fail with ENOSPC."""
+    try:
+        with path.open("wb") as out:
             while True:
                 out.write(b"\0" * 65536)
                 out.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass
 
 
 SCENARIOS: dict[str, Callable[[Path, Scale], Tally]] = {
