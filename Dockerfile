@@ -12,6 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md install.json config.example.toml ./
 COPY b24app ./b24app
+COPY b24demo ./b24demo
+COPY b24sandbox ./b24sandbox
 COPY handlers ./handlers
 COPY rules ./rules
 COPY scheduler ./scheduler

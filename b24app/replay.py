@@ -1,4 +1,4 @@
-"""`b24app replay`: run the rules over a task's history from the portal, in shadow mode.
+"""Run the rules over a task's history from the portal, in shadow mode (`b24app replay`).
 
 For onboarding an existing portal and for debugging: the task, its comments and its time
 entries are read from the portal, then played in order (creation, each change of the task,
@@ -13,9 +13,7 @@ counted.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -24,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from b24app.config import Settings, load_app_config, settings_from_environment
-from b24app.gateway import PortalGateway
+from b24app.bitrix.gateway import PortalGateway
+from b24app.config.settings import Settings
 from b24app.services import Services
-from b24app.task_store import TaskStore
+from b24app.storage.task_store import TaskStore
 from b24app.worker import Worker
 from handlers.context import CommentSnapshot, TaskSnapshot
 from rules.regulation import AppConfig
@@ -205,17 +203,6 @@ def with_live_view(history: History, store: TaskStore) -> History:
     return dataclasses.replace(history, observations=observations, origin=origin)
 
 
-def write(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def print_decisions(task: TaskFacts, rows: list[dict[str, Any]]) -> None:
-    write(f"Task #{task.task_id} «{task.title}»")
-    for row in rows:
-        moved = f"{row['from_state']} → {row['to_state']}" if row["to_state"] else ""
-        write(f"  п. {row['clause'] or '—':<8} {row['decision']:<26} {moved:<34} {row['trigger']}")
-
-
 def summary(all_rows: Iterable[list[dict[str, Any]]]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for rows in all_rows:
@@ -224,61 +211,6 @@ def summary(all_rows: Iterable[list[dict[str, Any]]]) -> Counter[str]:
     return counts
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    settings = settings_from_environment()
-    base_path = getattr(args, "config", None) or settings.config_path  # `b24app --config X replay`
-    base = load_app_config(Path(base_path) if base_path else None)
-    other = load_app_config(Path(args.compare_config)) if args.compare_config else None
-    services = Services(settings, base)
-    portal = services.default_portal()
-    gateway = services.gateway_for(portal.member_id) if portal else None
-    if portal is None or gateway is None:
-        write("No portal connected: install the app or set the webhook variables first.")
-        return 1
-    task_ids = [args.task] if args.task else _changed_since(gateway, args.since)
-    store = services.task_store(portal.member_id)
-    histories = read_histories(gateway, store, task_ids)
-    base_rows = [play(h, base, portal.user_id) for h in histories]
-    if args.task and base_rows:
-        print_decisions(histories[0].task, base_rows[0])
-    _print_summary("current config", summary(base_rows), len(histories))
-    live = live_rows(store, histories)
-    if any(live):
-        _print_summary("live history", summary(live), len(histories))
-    if other is not None:
-        other_rows = [play(h, other, portal.user_id) for h in histories]
-        _print_summary(f"with {args.compare_config}", summary(other_rows), len(histories))
-        changed = sum(
-            [r["decision"] for r in a] != [r["decision"] for r in b]
-            for a, b in zip(base_rows, other_rows, strict=True)
-        )
-        write(f"tasks whose decisions change: {changed} of {len(histories)}")
-    services.close()
-    return 0
-
-
-def _changed_since(gateway: PortalGateway, since: str | None) -> list[int]:
-    start = datetime.fromisoformat(since or "2000-01-01")
-    if start.tzinfo is None:
-        start = start.astimezone()
-    return [task_id for task_id, _ in gateway.changed_task_ids(start)]
-
-
 def summary_line(label: str, counts: Counter[str], total: int) -> str:
     parts = ", ".join(f"{d}: {counts.get(d, 0)}" for d in SUMMARY_DECISIONS)
     return f"{label} over {total} tasks — {parts}"
-
-
-def _print_summary(label: str, counts: Counter[str], total: int) -> None:
-    write(summary_line(label, counts, total))
-
-
-def register_cli(subparsers: Any) -> None:
-    parser = subparsers.add_parser("replay", help="run the rules over tasks' history (shadow mode)")
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--task", type=int, help="one task id: print every decision")
-    target.add_argument("--since", help="every task changed since this date (YYYY-MM-DD)")
-    parser.add_argument(
-        "--config", dest="compare_config", help="another TOML config: show what would change"
-    )
-    parser.set_defaults(func=cmd_replay)

@@ -9,22 +9,27 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from b24app.bitrix import BitrixClient, CallStats, RetryPolicy, Transport
-from b24app.calendar_source import build_calendar
-from b24app.clocks import ClockStore
-from b24app.config import Settings
-from b24app.crypto import TokenCipher, check_database_key, load_cipher
-from b24app.effects import EffectApplier
-from b24app.features import AUTH_CONNECTOR, FeatureStore
-from b24app.gateway import PortalGateway
-from b24app.inbox import Inbox
-from b24app.portals import INSTALLED, OAuthServer, Portal, PortalStore, PortalTokens
-from b24app.rate_gate import SharedRateGate
+from b24app.applier import EffectApplier
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.features import AUTH_CONNECTOR
+from b24app.bitrix.gateway import PortalGateway
+from b24app.bitrix.limits import CallStats, RetryPolicy
+from b24app.bitrix.oauth import OAuthServer
+from b24app.bitrix.transport import Transport
+from b24app.config.calendar import build_calendar
+from b24app.config.settings import Settings
 from b24app.redact import mask_url
-from b24app.storage import Clock, Database
-from b24app.task_store import TaskStore
-from handlers import router as default_router
+from b24app.storage.clocks import ClockStore
+from b24app.storage.crypto import TokenCipher, load_cipher
+from b24app.storage.database import Clock, Database
+from b24app.storage.features import FeatureStore
+from b24app.storage.inbox import Inbox
+from b24app.storage.key_check import check_database_key
+from b24app.storage.portals import INSTALLED, Portal, PortalStore, PortalTokens
+from b24app.storage.rate_gate import SharedRateGate
+from b24app.storage.task_store import TaskStore
 from handlers.context import HandlerContext
+from handlers.registry import router as default_router
 from handlers.routing import Router
 from rules.regulation import AppConfig
 from rules.worktime import WorkCalendar
@@ -83,14 +88,16 @@ class Services:
 
     @property
     def calendar(self) -> WorkCalendar:
+        """The working-time calendar, rebuilt when next year's public holidays are not in it."""
         year = self.now().year
-        stale = self._calendar is None or (
+        calendar = self._calendar
+        if calendar is None or (
             self.config.calendar.use_public_holidays
-            and year + 1 not in self._calendar.holidays.covered_years
-        )
-        if stale or self._calendar is None:
-            self._calendar = build_calendar(self.config.calendar, range(year - 1, year + 3))
-        return self._calendar
+            and year + 1 not in calendar.holidays.covered_years
+        ):
+            calendar = build_calendar(self.config.calendar, range(year - 1, year + 3))
+            self._calendar = calendar
+        return calendar
 
     def set_config(self, config: AppConfig) -> None:
         """New regulation numbers (settings page): used by the next event."""
@@ -189,11 +196,20 @@ class Services:
             portal.user_id,
             connector=self.connector_for(portal),
             notify_client_id=self.settings.auth_connector if webhook else "",
+            tz=self.tz,
         )
 
     def default_portal(self) -> Portal | None:
         installed = [p for p in self.portals.installed() if p.status == INSTALLED]
         return installed[0] if installed else None
+
+    def default_member_id(self, given: str | None = None) -> str | None:
+        """`given` (a command's or a request's choice), else the installed portal's member_id;
+        None when there is none."""
+        if given:
+            return given
+        portal = self.default_portal()
+        return portal.member_id if portal else None
 
     # -- handler plumbing ----------------------------------------------------------------------
     def task_store(self, member_id: str) -> TaskStore:
@@ -216,7 +232,6 @@ class Services:
             gateway,
             ClockStore(self.db, member_id),
             self.config,
-            self.calendar,
         )
 
     def close(self) -> None:

@@ -8,11 +8,16 @@ import threading
 import time
 import uuid
 
-from b24app.bitrix import AuthRevokedError, BitrixError, PortalUnavailableError, RateLimitedError
-from b24app.effects import RetryableWriteError
-from b24app.gateway import ChatAccessError
-from b24app.inbox import InboxItem
+from b24app.applier import RetryableWriteError
+from b24app.bitrix.errors import (
+    AuthRevokedError,
+    BitrixError,
+    ChatAccessError,
+    PortalUnavailableError,
+    RateLimitedError,
+)
 from b24app.services import Services
+from b24app.storage.inbox import InboxItem
 from handlers.effects import WatchTask
 from handlers.routing import HandlerEvent
 from rules.types import TaskId

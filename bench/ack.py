@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from bench.common import AppProcess, percentile
 
 SENDERS = 16

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24app.crypto import generate_key
-from b24app.local_stack import free_port
-from b24app.sandbox import SandboxPortal
+from b24app.storage.crypto import generate_key
+from b24demo.stack import free_port
+from b24sandbox.portal import SandboxPortal
 
 API_TOKEN = "bench-api-token"  # noqa: S105 - loopback benchmarks only
 ENCRYPTION_KEY = generate_key()
@@ -144,7 +144,11 @@ class AppProcess:
         return self.data_dir / "b24app.sqlite3"
 
     def start(self, timeout: float = 30.0) -> AppProcess:
-        command = [sys.executable, "-c", "from b24app.cli import main; raise SystemExit(main())"]
+        command = [
+            sys.executable,
+            "-c",
+            "from b24app.cli.main import main; raise SystemExit(main())",
+        ]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [*command, "serve", "--host", "127.0.0.1", "--port", str(self.port)],

@@ -31,8 +31,8 @@ from urllib.parse import urlencode
 import psycopg
 from sqlalchemy import text
 
-from b24app.sandbox import SandboxPortal
-from b24app.storage import Database
+from b24app.storage.database import Database
+from b24sandbox.portal import SandboxPortal
 from bench.common import AppProcess, World, app_comments
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from b24app.config import Settings
-from b24app.sandbox import SandboxPortal
-from b24app.schema import tasks
+from b24app.config.settings import Settings
 from b24app.services import Services
+from b24app.storage.schema import tasks
+from b24sandbox.portal import SandboxPortal
 from bench.common import AppProcess, World, http_get, percentile, wait_processed
 from handlers.records import TaskRecord, record_to_json
 from rules.regulation import AppConfig

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from b24app.local_stack import LocalStack
+from b24demo.stack import LocalStack
 from rules.regulation import AppConfig
 
 TITLE = "Добавить поле ИНН в карточку компании"

@@ -2,11 +2,13 @@
 
     python -m bench.report_scale                         # 1 000 clients × 50 entries, 5 tasks each
     python -m bench.report_scale --tasks-per-client 1    # 50 entries on one task per client
+    python -m bench.report_scale --no-portal             # entries straight into SQLite: report only
 
 Prints the REST requests (HTTP requests and batch sub-calls, counted by the sandbox) and the
 wall time of: the full sync (`sync-time`), an incremental sync with nothing new, building the
 month's report from SQLite, and rendering it in every format. Run by hand; the figures go to
-BENCHMARKS.md ("Billing report").
+BENCHMARKS.md ("Billing report"). `--no-portal` writes the same entries straight into the
+database (no sandbox, no sync): the report and render figures in seconds instead of minutes.
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from b24app.billing_report import build_month_report
-from b24app.bitrix import BitrixClient, BitrixError, CallStats, RetryPolicy, Transport
-from b24app.gateway import PortalGateway
-from b24app.report_render import render
-from b24app.sandbox import SandboxPortal
-from b24app.storage import Database
-from b24app.task_store import TaskStore
-from b24app.time_sync import sync_time
+from sqlalchemy import insert
+
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.errors import BitrixError
+from b24app.bitrix.gateway import PortalGateway
+from b24app.bitrix.limits import CallStats, RetryPolicy
+from b24app.bitrix.transport import Transport
+from b24app.reporting.billing import build_month_report
+from b24app.reporting.render import render
+from b24app.reporting.time_sync import sync_time
+from b24app.storage.database import Database
+from b24app.storage.schema import time_entries, users
+from b24app.storage.task_store import TaskStore
+from b24sandbox.portal import SandboxPortal
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
 from rules.types import TaskId, TimeEntry
@@ -78,6 +86,72 @@ def seed(portal: SandboxPortal, db: Database, args: argparse.Namespace) -> list[
     return task_ids
 
 
+def seed_database(db: Database, args: argparse.Namespace) -> None:
+    """The same clients, tasks and entries as `seed`, written straight into SQLite."""
+    store = TaskStore(db, MEMBER)
+    per_task = args.entries // args.tasks_per_client
+    rows: list[dict[str, object]] = []
+    task_id = 0
+    for c in range(args.clients):
+        for t in range(args.tasks_per_client):
+            task_id += 1
+            record = TaskRecord(
+                TaskId(task_id), client=f"Клиент {c}", title=f"Задача {t}", urgent=t == 0
+            )
+            store.save(record, [], shadow=False)
+            for e in range(per_task):
+                when = datetime(2026, 11, 1 + (e % 28), 9 + e % 9, e % 60, tzinfo=MSK)
+                rows.append(
+                    {
+                        "member_id": MEMBER,
+                        "entry_id": len(rows) + 1,
+                        "task_id": task_id,
+                        "user_id": 1 + (c + t) % 10,
+                        "seconds": 300 + 97 * e + c,
+                        "created_at": when.timestamp(),
+                        "comment": "работа",
+                    }
+                )
+    with db.begin() as conn:
+        conn.execute(insert(time_entries), rows)
+        conn.execute(
+            insert(users),
+            [
+                {
+                    "member_id": MEMBER,
+                    "user_id": u,
+                    "data": f'{{"name": "Интегратор {u}"}}',
+                    "fetched_at": 0.0,
+                }
+                for u in range(1, 11)
+            ],
+        )
+
+
+def report_steps(db: Database, config: AppConfig) -> None:
+    """Build the month's report from the database and render it in every format."""
+    started = time.perf_counter()
+    report = build_month_report(db, config, MEMBER, 2026, 11, MSK)
+    _timed("build_month_report (SQLite → rules → model)", started)
+    lines = sum(len(c.details) for c in report.clients)
+    print(f"    {len(report.clients)} clients, {lines} detail lines")
+    for fmt in ("csv", "json", "table", "xlsx"):
+        started = time.perf_counter()
+        body = render(report, fmt)
+        _timed(f"render {fmt} ({len(body) // 1024} KiB)", started)
+
+
+def run_without_portal(args: argparse.Namespace, config: AppConfig) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        db.create_schema()
+        started = time.perf_counter()
+        seed_database(db, args)
+        _timed(f"seed {args.clients * args.entries} entries into SQLite", started)
+        report_steps(db, config)
+        db.dispose()
+
+
 def run(args: argparse.Namespace) -> None:
     config = AppConfig(
         clients=tuple(
@@ -88,6 +162,9 @@ def run(args: argparse.Namespace) -> None:
             for c in range(args.clients)
         )
     )
+    if args.no_portal:
+        run_without_portal(args, config)
+        return
     with tempfile.TemporaryDirectory() as tmp, SandboxPortal(rate_limit=None) as portal:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         db.create_schema()
@@ -116,15 +193,7 @@ def run(args: argparse.Namespace) -> None:
                 f"waiting for REST {gateway.rest_seconds:.2f} s, "
                 f"app {took - gateway.rest_seconds:.2f} s"
             )
-        started = time.perf_counter()
-        report = build_month_report(db, config, MEMBER, 2026, 11, MSK)
-        _timed("build_month_report (SQLite → rules → model)", started)
-        lines = sum(len(c.details) for c in report.clients)
-        print(f"    {len(report.clients)} clients, {lines} detail lines")
-        for fmt in ("csv", "json", "table", "xlsx"):
-            started = time.perf_counter()
-            body = render(report, fmt)
-            _timed(f"render {fmt} ({len(body) // 1024} KiB)", started)
+        report_steps(db, config)
         transport.close()
         db.dispose()
 
@@ -135,6 +204,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--entries", type=int, default=50, help="time entries per client")
     parser.add_argument("--tasks-per-client", type=int, default=5)
+    parser.add_argument(
+        "--no-portal", action="store_true", help="seed SQLite directly: the report steps only"
+    )
     run(parser.parse_args())
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from b24app.local_stack import LocalStack
+from b24demo.stack import LocalStack
 from bench.common import GOOD_TEXT, World
 
 # (label, minimum requests, why)

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from b24app.bitrix import BitrixClient, Transport
-from b24app.config import Settings
-from b24app.gateway import PortalGateway
-from b24app.schema import clocks, tasks
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.gateway import PortalGateway
+from b24app.bitrix.transport import Transport
+from b24app.config.settings import Settings
 from b24app.services import Services
+from b24app.storage.schema import clocks, tasks
 from handlers.records import TaskRecord, record_to_json
 from rules.regulation import AppConfig
 from rules.types import TaskId, TaskState, UserId

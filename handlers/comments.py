@@ -18,12 +18,13 @@ from handlers.routing import HandlerEvent, Outcome, Router
 from rules import approval as approval_rule
 from rules.approval import decide_approval, is_acknowledgement_text
 from rules.comments import read_bbcode, to_plain
-from rules.estimate import Estimate, Unreadable, parse_estimate
+from rules.estimate import Estimate, Unreadable
+from rules.estimate_text import parse_estimate
 from rules.lifecycle import Trigger
 from rules.regulation import ClientCompany, PackageKind, RegulationConfig
 from rules.remarks import Remark, classify_remark, expects_answer
 from rules.sla import REACTION, plan_clock
-from rules.types import CommentFacts, Role, TaskState, UserId
+from rules.types import CommentFacts, Role, TaskState, TaskStatus, UserId
 from rules.warranty import (
     AfterDelivery,
     WarrantyDecision,
@@ -213,7 +214,7 @@ def _rework(
         return
     plan.update(rework_since=ctx.now)
     plan.comment(f"rework:c{comment.comment_id}", messages.warranty_rework(decision.last_day))
-    action = "disapprove" if task.status == 4 else "renew"
+    action = "disapprove" if task.status == TaskStatus.SUPPOSEDLY_COMPLETED else "renew"
     key = f"reopen:{task.task_id}:c{comment.comment_id}"
     plan.add(TaskAction(key=key, task_id=task.task_id, action=action))
 

@@ -1,4 +1,4 @@
-"""Effects: what a handler wants done, as data. Only b24app.effects performs them."""
+"""Effects: what a handler wants done, as data. Only b24app.applier performs them."""
 
 from __future__ import annotations
 

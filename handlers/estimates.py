@@ -13,9 +13,10 @@ from rules.deadlines import deadline_for_term, describe_term
 from rules.estimate import Estimate, Term, Unreadable, needs_approval, round_up_minutes
 from rules.lifecycle import Trigger
 from rules.regulation import RegulationConfig
-from rules.types import TaskFacts, TaskState, UserId
+from rules.types import TaskFacts, TaskState, TaskStatus, UserId
 
-PENDING_STATUSES = (1, 2)  # «Новая», «Ждёт выполнения»: the app starts such a task when accepted
+# «Новая», «Ждёт выполнения»: the app starts such a task when accepted
+PENDING_STATUSES = (TaskStatus.NEW, TaskStatus.PENDING)
 ESTIMATE_STATES = (TaskState.AWAITING_ESTIMATE, TaskState.AWAITING_APPROVAL, TaskState.REESTIMATE)
 WORK_STATES = (TaskState.IN_PROGRESS, TaskState.REESTIMATE)
 

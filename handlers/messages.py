@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from rules.estimate import MONTHS_GENITIVE, Estimate
+from rules.estimate import Estimate
+from rules.estimate_text import MONTHS_GENITIVE
 from rules.regulation import RegulationConfig
+from rules.sla import clause_of
 from rules.validation import Violation
 
 
@@ -378,7 +380,7 @@ def late_task_description(task_id: int, comment_text: str, author: str) -> str:
 
 def sla_reminder(kind: str, task_id: int, title: str, due: datetime) -> str:
     what = "оценку" if kind == "estimate" else "ответ клиенту"
-    clause = "4.1" if kind == "estimate" else "1.2"
+    clause = clause_of(kind)
     return (
         f"Напоминание: по задаче #{task_id} «{quoted(title)}» нужно дать {what} до {moment(due)} "
         f"(п. {clause})."
@@ -390,7 +392,7 @@ def sla_breach(
 ) -> str:
     """`noticed`: given when the breach is reported late (the app was down at `due`)."""
     what = "оценки" if kind == "estimate" else "ответа клиенту"
-    clause = "4.1" if kind == "estimate" else "1.2"
+    clause = clause_of(kind)
     text = (
         f"Нарушен срок {what} по задаче #{task_id} «{quoted(title)}»: срок истёк {moment(due)} "
         f"(п. {clause})."
@@ -402,7 +404,7 @@ def sla_breach(
 
 def sla_breach_comment(kind: str, due: datetime) -> str:
     what = "оценки задачи" if kind == "estimate" else "ответа на ваш комментарий"
-    clause = "4.1" if kind == "estimate" else "1.2"
+    clause = clause_of(kind)
     return (
         f"Срок {what} по регламенту истёк {moment(due)} (п. {clause}). Ответственный "
         "интегратор и руководитель уведомлены."
@@ -422,77 +424,3 @@ def package_usage(client: str, percent: int, used: int, included: int) -> str:
         f"({duration(used)} из {duration(included)}). Часы сверх пакета оплачиваются по "
         "тарифам п. 6.2."
     )
-
-
-# -- the month's billing report (b24app report) ----------------------------------------------
-REPORT_KINDS = {
-    "package_fee": "пакет",
-    "chat": "чат",
-    "package": "в пакете",
-    "regular": "сверх пакета",
-    "urgent": "срочно",
-    "warranty": "гарантия",
-    "unapproved": "сверх оценки, не согласовано",
-}
-
-
-def report_package_fee(package: str, first: date, last: date) -> str:
-    if package == "none":
-        return f"Без пакета, {first:%d.%m}–{last:%d.%m.%Y}: по тарифам п. 6.2"
-    return f"Пакет {package}, {first:%d.%m}–{last:%d.%m.%Y} (п. 6.1)"
-
-
-def report_chat_fee() -> str:
-    return "Чат поддержки (п. 1.6)"
-
-
-def time_not_synced(month: str, synced_at: datetime | None) -> str:
-    """The report's warning: its time comes from `b24app sync-time`, not run this month."""
-    when = f"последний раз — {moment(synced_at)}" if synced_at else "ни разу"
-    return (
-        f"Внимание: записи времени за {month} не загружались из портала ({when}); "
-        f"трудозатраты могут быть неполными. Запустите: b24app sync-time --month {month}"
-    )
-
-
-def regulation_signed(value: date | None) -> str:
-    return f"Регламент подписан: {value:%d.%m.%Y}" if value else "Регламент не подписан"
-
-
-REPORT_HEADINGS = {
-    "client": "Клиент",
-    "package": "Пакет",
-    "included_minutes": "Включено",
-    "used_minutes": "Использовано",
-    "remaining_minutes": "Остаток",
-    "overflow_regular_minutes": "Сверх пакета",
-    "overflow_urgent_minutes": "Срочно",
-    "warranty_minutes": "Гарантия",
-    "unapproved_minutes": "Сверх оценки, не согласовано",
-    "package_amount": "Пакет, ₽",
-    "regular_amount": "Сверх пакета, ₽",
-    "urgent_amount": "Срочно, ₽",
-    "chat_amount": "Чат, ₽",
-    "total": "Итого, ₽",
-    "regulation_signed": "Регламент подписан",
-    "kind": "Вид",
-    "task_id": "Задача",
-    "title": "Название",
-    "date": "Дата",
-    "integrator": "Интегратор",
-    "entry_id": "Запись",
-    "raw_seconds": "Факт, с",
-    "raw_minutes": "Факт, мин",
-    "billed_minutes": "Учтено, мин",
-    "rate": "Ставка, ₽/ч",
-    "amount": "Сумма, ₽",
-    "approved_minutes": "Согласованная оценка, мин",
-    "first_minutes": "Превышенная оценка, мин",
-    "not_approved_minutes": "Не согласовано, мин",
-    "over_minutes": "Сверх оценки, мин",
-    "summary": "Сводка",
-    "lines": "Детализация",
-    "overruns": "Перерасход оценки (п. 3.3)",
-    "grand_total": "Итого по всем клиентам",
-    "unassigned": "Записей времени без клиента",
-}

@@ -16,14 +16,13 @@ from rules.lifecycle import Trigger
 from rules.overrun import OverrunLevel, decide_overrun, unapproved_parts
 from rules.regulation import ClientCompany, RegulationConfig
 from rules.sla import REACTION
-from rules.types import Role, TaskFacts, TaskState, TimeEntry
+from rules.types import Role, TaskFacts, TaskState, TaskStatus, TimeEntry
 from rules.warranty import warranty_window
 
 router = Router()
 
 TEXT_STATES = (TaskState.NEW, TaskState.NEEDS_INFO)
 TIME_STATES = (*ESTIMATE_STATES, TaskState.IN_PROGRESS, TaskState.DONE)
-IN_WORK_STATUS, CONTROL_STATUS, COMPLETED_STATUS = 3, 4, 5
 MAX_OBSERVATIONS = 200
 
 
@@ -187,7 +186,8 @@ def _is_done(task: TaskFacts, reg: RegulationConfig) -> bool:
 
 def _work_started(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
     """п. 1.2: the integrator starting the work answers the client too."""
-    if task.status == IN_WORK_STATUS and plan.record.last_status != IN_WORK_STATUS:
+    started = TaskStatus.IN_PROGRESS
+    if task.status == started and plan.record.last_status != started:
         plan.add(StopClock(task_id=task.task_id, kind=REACTION, at=ctx.now))
 
 
@@ -228,10 +228,13 @@ def _may_complete(record: TaskRecord) -> bool:
 
 
 def _client_acceptance(plan: Plan, task: TaskFacts, ctx: HandlerContext) -> None:
-    """п. 5.2: the client accepts the delivered task in Bitrix24 (status 5 after control): the
-    check window ends; the task is closed."""
+    """п. 5.2: the client accepts the delivered task in Bitrix24 («Завершена» after «Ждёт
+    контроля»): the check window ends; the task is closed."""
     record = plan.record
-    accepted = task.status == COMPLETED_STATUS and record.last_status == CONTROL_STATUS
+    accepted = (
+        task.status == TaskStatus.COMPLETED
+        and record.last_status == TaskStatus.SUPPOSEDLY_COMPLETED
+    )
     if record.state is TaskState.DONE and accepted:
         plan.transition(Trigger.CLIENT_ACCEPTED, status=task.status)
         plan.add(StopClock(task_id=task.task_id, kind=REACTION, at=ctx.now))

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from rules.estimate import round_up_minutes
+from rules.estimate import round_up_minutes, whole_minutes
 from rules.regulation import (
     ChatOption,
     ClientCompany,
@@ -144,7 +144,7 @@ def billed_minutes(raw_seconds: int, unit_minutes: int) -> int:
     """п. 3.1: seconds rounded up to whole minutes, then up to the unit, minimum one unit."""
     if raw_seconds < 0 or unit_minutes <= 0:
         raise ValueError(f"bad time entry: {raw_seconds} s, unit {unit_minutes} min")
-    return round_up_minutes(-(-raw_seconds // 60), unit_minutes)
+    return round_up_minutes(whole_minutes(raw_seconds), unit_minutes)
 
 
 def amount_kopecks(minutes: int, rate_kopecks: int) -> int:

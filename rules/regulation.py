@@ -1,6 +1,7 @@
 """The regulation's numbers, calendar and client contracts as plain data, with its defaults.
 
-b24app.config loads these from the TOML file; rules receive them as arguments and keep no copies.
+b24app.config.regulation loads these from the TOML file; rules receive them as arguments and
+keep no copies.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Any
 
-from rules.types import UserId
+from rules.types import TaskStatus, UserId
 
 GENERIC_TITLES: tuple[str, ...] = (
     "задача",
@@ -65,7 +66,10 @@ class RegulationConfig:
     responsible_check: ResponsibleCheck = ResponsibleCheck.WARN  # п. 1.5
     approval_from_responsible_only: bool = False  # п. 4.2
     create_task_for_late_comment: bool = True  # п. 3.2
-    done_statuses: tuple[int, ...] = (4, 5)  # п. 5.1
+    done_statuses: tuple[int, ...] = (
+        TaskStatus.SUPPOSEDLY_COMPLETED,
+        TaskStatus.COMPLETED,
+    )  # п. 5.1
     done_stage_ids: tuple[int, ...] = ()  # п. 5.1: Kanban stages meaning «Работа выполнена»
     urgent_tag: str = "срочно"  # п. 6.2.2
     urgent_priority: int = 2  # п. 6.2.2
@@ -210,3 +214,7 @@ class AppConfig:
     def regulation_for(self, client: ClientCompany | None) -> RegulationConfig:
         """The regulation numbers with the client's overrides applied."""
         return self.regulation.with_overrides(client.overrides) if client else self.regulation
+
+    def client_named(self, name: str) -> ClientCompany | None:
+        """The configured client of this name (a task record keeps its client's name)."""
+        return next((c for c in self.clients if c.name == name), None)

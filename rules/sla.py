@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rules.regulation import RegulationConfig
-from rules.worktime import ClockMode, WorkCalendar, add_duration
+from rules.worktime import ClockMode, WorkCalendar, add_duration, reminder_minutes
 
 ESTIMATE = "estimate"  # п. 4.1: the integrator's estimate, in working hours
 REACTION = "reaction"  # п. 1.2: a reaction to a contract client's comment, on working days
+CLAUSES = {ESTIMATE: "4.1", REACTION: "1.2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +34,15 @@ class ClockPlan:
 def clock_length(kind: str, reg: RegulationConfig) -> tuple[int, ClockMode, str]:
     """п. 4.1: 8 working hours; п. 1.2: 24 hours of working days (both from the config)."""
     if kind == ESTIMATE:
-        return reg.estimate_sla_working_minutes, ClockMode.WORKING_HOURS, "4.1"
+        return reg.estimate_sla_working_minutes, ClockMode.WORKING_HOURS, clause_of(kind)
     if kind == REACTION:
-        return reg.reaction_sla_hours * 60, ClockMode.WORKING_DAYS, "1.2"
+        return reg.reaction_sla_hours * 60, ClockMode.WORKING_DAYS, clause_of(kind)
     raise ValueError(f"unknown clock kind {kind!r}")
+
+
+def clause_of(kind: str) -> str:
+    """The clause a clock of this kind keeps: п. 4.1 the estimate, п. 1.2 the reaction."""
+    return CLAUSES[kind]
 
 
 def plan_clock(
@@ -44,7 +50,7 @@ def plan_clock(
 ) -> ClockPlan:
     """п. 4.1, 1.2: due time, and the reminder at `sla_reminder_percent` rounded up to a minute."""
     total, mode, clause = clock_length(kind, reg)
-    remind_minutes = -(-total * reg.sla_reminder_percent // 100)
+    remind_minutes = reminder_minutes(total, reg.sla_reminder_percent)
     return ClockPlan(
         kind=kind,
         clause=clause,

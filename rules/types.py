@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import NewType
 
 TaskId = NewType("TaskId", int)
@@ -16,7 +16,6 @@ class Role(StrEnum):
 
     CLIENT = "client"
     INTEGRATOR = "integrator"
-    APP = "app"
     SYSTEM = "system"  # portal service messages (author 0)
 
 
@@ -33,6 +32,19 @@ class TaskState(StrEnum):
     CLOSED = "closed"
 
 
+class TaskStatus(IntEnum):
+    """A task's status as Bitrix24 numbers it (STATUS; core: modules/tasks CTasks::STATE_*).
+    The regulation's own view of a task is TaskState."""
+
+    NEW = 1  # «Новая» (older portals)
+    PENDING = 2  # «Ждёт выполнения»
+    IN_PROGRESS = 3  # «Выполняется»
+    SUPPOSEDLY_COMPLETED = 4  # «Ждёт контроля»: done, the creator checks it
+    COMPLETED = 5  # «Завершена»
+    DEFERRED = 6  # «Отложена»
+    DECLINED = 7  # «Отклонена»
+
+
 @dataclass(frozen=True, slots=True)
 class TaskFacts:
     """What the rules need to know about a portal task (mapped from Bitrix24 fields)."""
@@ -45,7 +57,7 @@ class TaskFacts:
     created_at: datetime
     group_id: int = 0
     priority: int = 1  # 0 low, 1 medium, 2 high
-    status: int = 2  # Bitrix24 real status 2..7
+    status: int = TaskStatus.PENDING  # a TaskStatus (a number Bitrix24 does not document stays)
     stage_id: int = 0
     crm_bindings: tuple[str, ...] = ()  # UF_CRM_TASK values such as "D_27"
     attached_files: int = 0  # files attached to the task itself
@@ -92,11 +104,3 @@ class TimeEntry:
     seconds: int
     created_at: datetime
     comment: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Base shape of a rule's answer: what and why (the clause)."""
-
-    clause: str
-    facts: dict[str, object] = field(default_factory=dict)

@@ -164,6 +164,11 @@ class ClockStatus:
     is_breached: bool
 
 
+def reminder_minutes(total_minutes: int, reminder_percent: int) -> int:
+    """п. 4.1: when a clock reminds: `reminder_percent` of its length, rounded up to a minute."""
+    return -(-total_minutes * reminder_percent // 100)
+
+
 def clock_status(
     started_at: datetime,
     total_minutes: int,
@@ -174,7 +179,7 @@ def clock_status(
 ) -> ClockStatus:
     """п. 4.1, 1.2: due time, reminder time (percent rounded up to a minute) and state at `now`."""
     _require_aware(now)
-    remind_minutes = -(-total_minutes * reminder_percent // 100)
+    remind_minutes = reminder_minutes(total_minutes, reminder_percent)
     due_at = add_duration(started_at, total_minutes, cal, mode)
     remind_at = add_duration(started_at, remind_minutes, cal, mode)
     elapsed = elapsed_minutes(started_at, now, cal, mode)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from b24app.bitrix import BitrixError
-from b24app.install import bind
+from b24app.bitrix.errors import BitrixError
+from b24app.install.bindings import bind
 from b24app.services import Services
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from b24app import offline
-from b24app.bitrix import BitrixClient, LicenseRefusedError, PortalUnavailableError
-from b24app.events import dedup_key
-from b24app.features import OFFLINE_EXTENDED
-from b24app.install import forget_legacy, legacy_connectors
-from b24app.portals import Portal
+from b24app.bitrix import offline
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.errors import LicenseRefusedError, PortalUnavailableError
+from b24app.bitrix.events import dedup_key
+from b24app.bitrix.features import OFFLINE_EXTENDED
+from b24app.install.bindings import forget_legacy, legacy_connectors
 from b24app.services import Services
+from b24app.storage.portals import Portal
 
 log = logging.getLogger(__name__)
 

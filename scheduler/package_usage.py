@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from b24app.billing_report import ClientReport, MonthReport, build_month_report, month_range
-from b24app.bitrix import BitrixError
+from b24app.bitrix.errors import BitrixError
+from b24app.reporting.billing import ClientReport, MonthReport, build_month_report
+from b24app.reporting.months import month_range
+from b24app.reporting.time_sync import sync_time, tasks_active_in
 from b24app.services import Services
-from b24app.time_sync import sync_time, tasks_active_in
 from handlers import messages
 from handlers.effects import Notify
 from rules.billing import package_usage_thresholds_crossed

@@ -12,19 +12,20 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from b24app.clocks import ESTIMATE, ClaimedClock, ClockStore
-from b24app.effects import RetryableWriteError
-from b24app.gateway import PortalGateway
-from b24app.portals import INSTALLED
+from b24app.applier import RetryableWriteError
+from b24app.bitrix.gateway import PortalGateway
 from b24app.services import Services
-from b24app.task_store import TaskStore
+from b24app.storage.clocks import ESTIMATE, ClaimedClock, ClockStore
+from b24app.storage.portals import INSTALLED
+from b24app.storage.task_store import TaskStore
 from handlers import messages
 from handlers.effects import AddComment, Audit, Effect, Notify, StopClock, TaskAction
 from handlers.plan import Plan
 from handlers.records import TaskRecord
 from rules.lifecycle import Trigger
 from rules.regulation import AppConfig, RegulationConfig
-from rules.types import TaskId, TaskState, UserId
+from rules.sla import clause_of
+from rules.types import TaskId, TaskState, TaskStatus, UserId
 from rules.warranty import is_window_over, promised_window
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ WARRANTY_TICK_SECONDS = 600
 TIME_REFRESH_SECONDS = 900
 CLAIM_LIMIT = 1000  # clocks per kind of claim and tick: bounds one tick's batch requests
 LATE_NOTICE_SECONDS = 600.0  # a breach reported later than this says so in its text
-COMPLETED_STATUS = 5  # Bitrix24 «Завершена»
 # Time counts in every open state: estimation time (п. 3.1), work, and time logged after the
 # delivery (the fix's, or the work's logged late), so the task tab shows what the bill counts.
 TIME_STATES = tuple(
@@ -60,12 +60,7 @@ def _portals(services: Services) -> Iterator[tuple[str, PortalGateway]]:
 
 
 def _regulation(config: AppConfig, record: TaskRecord) -> RegulationConfig:
-    client = next((c for c in config.clients if c.name == record.client), None)
-    return config.regulation_for(client)
-
-
-def _clause(kind: str) -> str:
-    return "4.1" if kind == ESTIMATE else "1.2"
+    return config.regulation_for(config.client_named(record.client))
 
 
 def _recipients(*groups: Iterable[int]) -> list[int]:
@@ -122,7 +117,7 @@ def plan_reminder(
         Audit(
             task_id=TaskId(clock.task_id),
             decision="sla_reminder",
-            clause=_clause(clock.kind),
+            clause=clause_of(clock.kind),
             trigger="job check_sla_clocks",
             details={"kind": clock.kind, "clock": clock.id, "due_at": due.isoformat(), "to": users},
         )
@@ -157,7 +152,7 @@ def plan_breach(
         Audit(
             TaskId(clock.task_id),
             "sla_breached",
-            _clause(clock.kind),
+            clause_of(clock.kind),
             "job check_sla_clocks",
             details=details,
         )
@@ -198,7 +193,7 @@ def plan_warranty_end(record: TaskRecord, now: datetime, config: AppConfig) -> l
         return []
     plan.comment("warranty-closed", messages.warranty_closed(window.last_day))
     task_id = record.task_id
-    if reg.complete_task_on_warranty_end and record.last_status != COMPLETED_STATUS:
+    if reg.complete_task_on_warranty_end and record.last_status != TaskStatus.COMPLETED:
         plan.add(TaskAction(f"warranty-complete:{task_id}", task_id, "complete"))
     plan.add(StopClock(task_id, "reaction", now), StopClock(task_id, ESTIMATE, now))
     return list(plan.outcome("").effects)

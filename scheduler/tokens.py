@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from b24app.bitrix import BitrixError
-from b24app.portals import PortalTokens
+from b24app.bitrix.errors import BitrixError
 from b24app.services import Services
+from b24app.storage.portals import PortalTokens
 
 log = logging.getLogger(__name__)
 

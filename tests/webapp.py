@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from b24app.config import Settings
+from b24app.config.settings import Settings
 from b24app.services import Services
 from rules.regulation import AppConfig
 

@@ -24,15 +24,15 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from b24app.bitrix import (
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.errors import (
     AuthRevokedError,
-    BitrixClient,
     BitrixError,
     PortalUnavailableError,
     RateLimitedError,
-    RetryPolicy,
 )
-from b24app.gateway import user_facts
+from b24app.bitrix.limits import RetryPolicy
+from b24app.bitrix.mapping import user_facts
 from b24app.pages.refusals import (
     EXPIRED,
     INVALID,
@@ -44,9 +44,9 @@ from b24app.pages.refusals import (
     PageAuthError,
     expired_text,
 )
-from b24app.portals import UNINSTALLED, Portal
-from b24app.schema import kv
 from b24app.services import Services
+from b24app.storage.portals import UNINSTALLED, Portal
+from b24app.storage.schema import kv
 from rules.regulation import AppConfig, ClientCompany
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from b24app.config import Settings, parse_app_config
+from b24app.config.regulation import parse_app_config
+from b24app.config.settings import Settings
 from rules.regulation import (
     DEFAULT_PACKAGES,
     AppConfig,

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from b24app.billing_report import MonthReport, build_month_report
 from b24app.pages.charts import UsageBar, UsageChart, layout
 from b24app.pages.people import user_names
+from b24app.reporting.billing import MonthReport, build_month_report
+from b24app.reporting.sla import ClockLine, build_report
 from b24app.services import Services
-from b24app.sla_report import ClockLine, build_report
 from handlers.records import TaskRecord
 from rules.billing import ClientBill
 from rules.types import TaskState

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from b24app.bitrix import BitrixError
-from b24app.schema import users
+from b24app.bitrix.errors import BitrixError
 from b24app.services import Services
+from b24app.storage.schema import users
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,7 @@ forged or foreign request does not, since reopening would not help.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from b24app.portals import Portal
+from b24app.storage.portals import Portal
 
 EXPIRED, INVALID, UNAVAILABLE, REFUSED, FORGED = (
     "expired",

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from b24app.config import ConfigError, config_problems, parse_app_config
+from b24app.config.errors import ConfigError
+from b24app.config.problems import config_problems
+from b24app.config.regulation import parse_app_config
 from b24app.pages.configdoc import clients_text, roubles
 from handlers import messages
 from rules.regulation import AppConfig, PackageKind, RegulationConfig

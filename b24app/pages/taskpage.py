@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from b24app.pages import labels
 from b24app.pages.people import user_names
-from b24app.schema import clocks
 from b24app.services import Services
+from b24app.storage.schema import clocks
 from handlers.records import TaskRecord, approved_estimate
 from rules.types import TaskId
 from rules.worktime import CalendarNotCovered, ClockMode, clock_status
@@ -106,7 +106,7 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
     names = user_names(svc, member_id, people)
     history = tuple(_history_row(r, d, svc, names) for r, d in rows)
     clauses = tuple(dict.fromkeys((h.clause, h.decision) for h in history if h.clause))
-    client = next((c for c in svc.config.clients if c.name == record.client), None)
+    client = svc.config.client_named(record.client)
     return TaskPage(
         record=record,
         names=names,

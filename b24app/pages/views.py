@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from b24app.billing_report import build_month_report, parse_month
 from b24app.pages import labels
 from b24app.pages.auth import (
     Viewer,
@@ -39,23 +37,25 @@ from b24app.pages.settings_form import (
     validate,
 )
 from b24app.pages.taskpage import build_task_page
-from b24app.portals import Portal
-from b24app.report_render import hours, render_csv, render_xlsx, rubles_ru, summary_row
-from b24app.reports_web import download
+from b24app.reporting.billing import build_month_report
+from b24app.reporting.files import FILE_FORMATS, report_file
+from b24app.reporting.months import parse_month
+from b24app.reporting.render import hours, rubles_ru, summary_row
 from b24app.services import Services
+from b24app.storage.portals import Portal
 from rules.regulation import ClientCompany
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 FRAME_KEYS = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")  # BX24.js reads these from the URL
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-bp = Blueprint("pages", __name__, static_folder=str(STATIC_DIR), static_url_path="/b24/static")
-
-
-def register_web(app: Flask) -> None:
-    app.register_blueprint(bp)
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/b24/static",
+)
 
 
 def _services() -> Services:
@@ -168,7 +168,7 @@ def _task(ctx: PageContext, task_id: int) -> Response:
 def report_download(month: str, fmt: str) -> Response:
     """The month's billing report as CSV/XLSX (a client gets its own company only)."""
     ctx = _context()
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FILE_FORMATS:
         return _render("page_message.html", ctx, 404, message="Формат отчёта: csv или xlsx.")
     year_month = _month(month)
     if year_month is None:
@@ -178,12 +178,9 @@ def report_download(month: str, fmt: str) -> Response:
     report = build_month_report(
         svc.db, svc.config, ctx.portal.member_id, *year_month, svc.tz, client=company
     )
-    name = f"report-{report.label}" + (f"-{company}" if company else "")
-    if fmt == "csv":
-        body, mimetype = render_csv(report).encode("utf-8-sig"), "text/csv"
-    else:
-        body, mimetype = render_xlsx(report), XLSX_TYPE
-    return download(body, mimetype, f"{name}.{fmt}")
+    file = report_file(report, fmt, company)
+    headers = {"Content-Disposition": file.content_disposition}
+    return Response(file.body, mimetype=file.mimetype, headers=headers)
 
 
 @bp.route("/b24/app/settings", methods=["GET", "POST"])

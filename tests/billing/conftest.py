@@ -12,12 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from b24app.bitrix import BitrixClient, RetryPolicy, Transport
-from b24app.gateway import PortalGateway
-from b24app.sandbox import SandboxPortal
-from b24app.schema import audit, time_entries, users
-from b24app.storage import Database
-from b24app.task_store import TaskStore
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.gateway import PortalGateway
+from b24app.bitrix.limits import RetryPolicy
+from b24app.bitrix.transport import Transport
+from b24app.reporting.billing import MonthReport, build_month_report
+from b24app.storage.database import Database
+from b24app.storage.schema import audit, time_entries, users
+from b24app.storage.task_store import TaskStore
+from b24sandbox.portal import SandboxPortal
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig, ChatOption, ClientCompany, ContractPeriod, PackageKind
 from rules.types import TaskId, TaskState, UserId
@@ -135,3 +138,18 @@ def close_transport(transport: Transport) -> None:
     transport.close()
     # LoopThread.stop() stops its asyncio loop but leaves it open: ResourceWarning at exit
     transport._loop.loop.close()
+
+
+def seed_november(db: Database) -> MonthReport:
+    """Two clients' month: package, urgent and regular time, warranty, an overrun."""
+    add_user(db, 17, "Иван Интеграторов")
+    add_task(db, 1, ROMASHKA, "Настроить воронку продаж")
+    add_task(db, 2, ROMASHKA, "Срочно: упал обмен с 1С", urgent=True)
+    add_task(db, 3, LYUTIK, "Доработка отчёта", rework_since=at(20))
+    add_entry(db, 1, 1, 9 * 3600 + 45 * 60, at(2))  # 585 of the 600 package minutes
+    add_entry(db, 2, 2, 40 * 60 + 1, at(3))  # 41 → 45 min: 15 in the package, 30 urgent
+    add_entry(db, 3, 1, 20 * 60, at(4))  # 30 min regular
+    add_entry(db, 4, 3, 3600, at(21))  # warranty
+    add_audit(db, 1, "regulation_acknowledged", at(3), company=ROMASHKA)
+    add_audit(db, 1, "overrun", at(4), billable_minutes=630, approved_minutes=600)
+    return build_month_report(db, CONFIG, MEMBER, 2026, 11, MSK)

@@ -7,16 +7,16 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from b24app.billing_report import (
+from b24app.reporting.billing import (
     CHAT_FEE,
     PACKAGE_FEE,
     ClientReport,
     MonthReport,
     UnknownClientError,
     build_month_report,
-    parse_month,
 )
-from b24app.storage import Database
+from b24app.reporting.months import parse_month
+from b24app.storage.database import Database
 from handlers.records import TaskRecord, is_warranty_rework
 from rules.billing import LineKind
 from rules.types import TaskId, TaskState
@@ -89,7 +89,7 @@ def test_clients_without_tasks_still_show_their_package_line(db: Database) -> No
     assert [c.bill.client for c in result.clients] == [ROMASHKA, LYUTIK, IVANOV]
     romashka = by_name(result, ROMASHKA)
     assert [(d.kind, d.amount_kopecks) for d in romashka.details] == [(PACKAGE_FEE, 4_000_000)]
-    assert romashka.details[0].title == "Пакет standard, 01.11–30.11.2026 (п. 6.1)"
+    assert romashka.details[0].title == "Пакет «Стандарт», 01.11–30.11.2026 (п. 6.1)"
     lyutik = by_name(result, LYUTIK)
     assert [(d.kind, d.amount_kopecks) for d in lyutik.details] == [
         (PACKAGE_FEE, 7_000_000),

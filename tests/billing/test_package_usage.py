@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from b24app.billing_report import build_month_report
-from b24app.config import Settings
-from b24app.sandbox import SandboxPortal
+from b24app.config.settings import Settings
+from b24app.reporting.billing import build_month_report
 from b24app.services import Services
-from b24app.storage import Database
-from b24app.task_store import TaskStore
+from b24app.storage.database import Database
+from b24app.storage.task_store import TaskStore
+from b24sandbox.portal import SandboxPortal
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig
 from rules.types import TaskId, UserId
-from scheduler import JOBS
+from scheduler.jobs import JOBS
 from scheduler.package_usage import check_package_usage, plan_package_notices
 from tests.billing.conftest import (
     CLIENT_USER,

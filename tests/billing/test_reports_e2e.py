@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +18,21 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from b24app import reports_cli
-from b24app.cli import main
-from b24app.config import load_settings
-from b24app.sandbox import SandboxPortal
+from b24app.app import create_app
+from b24app.cli import reports as reports_cli
+from b24app.cli import startup
+from b24app.cli.main import main
+from b24app.config.settings import load_settings
 from b24app.services import Services
-from b24app.task_store import TaskStore
-from b24app.web import create_app
+from b24app.storage.task_store import TaskStore
+from b24sandbox.portal import SandboxPortal
 from handlers.effects import Audit
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig
 from rules.types import TaskId
-from tests.billing.conftest import CONFIG, LYUTIK, MEMBER, ROMASHKA, at
+from tests.billing.conftest import CONFIG, LYUTIK, MEMBER, MSK, ROMASHKA, at
 
-EXPECTED = Path(__file__).parent / "expected" / "report-2026-11.csv"
+EXPECTED = Path(__file__).parent / "expected"
 CONFIG_TOML = """
 [[clients]]
 name = "ООО Ромашка"
@@ -58,7 +60,7 @@ class Stack:
     made: list[Services]  # by the test; the commands close their own
 
     def services(self) -> Services:
-        from b24app.config import load_app_config
+        from b24app.config.regulation import load_app_config
 
         settings = load_settings(self.env)
         clock = at(3, 12).timestamp  # audit rows written while seeding are dated 3 November
@@ -85,13 +87,13 @@ def stack(
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)  # no stray .env
     by_commands: list[Services] = []
-    real = reports_cli._services
+    real = startup.build_services
 
-    def tracked(args: Any) -> Services:
-        by_commands.append(real(args))
+    def tracked(args: Any, **options: Any) -> Services:
+        by_commands.append(real(args, **options))
         return by_commands[-1]
 
-    monkeypatch.setattr(reports_cli, "_services", tracked)
+    monkeypatch.setattr(reports_cli, "build_services", tracked)
     stack = Stack(portal, env, [])
     yield stack
     for svc in stack.made:
@@ -148,9 +150,11 @@ def test_time_entries_to_csv_report(stack: Stack, tmp_path: Path) -> None:
          [ids["t1"], ids["changed"], {"SECONDS": 1200, "COMMENT_TEXT": "правки"}])  # fmt: skip
     rest(stack.portal, "task.elapseditem.delete", [ids["t1"], ids["dropped"]])
     assert main(["sync-time", "--month", "2026-11"]) == 0  # reconciles the change and deletion
-    out = tmp_path / "report.csv"
-    assert main(["report", "--month", "2026-11", "--format", "csv", "--output", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == EXPECTED.read_text(encoding="utf-8")
+    for table, name in (("lines", "report-2026-11.csv"), ("summary", "report-2026-11-summary.csv")):
+        out = tmp_path / name
+        command = ["report", "--month", "2026-11", "--format", "csv", "--table", table]
+        assert main([*command, "--output", str(out)]) == 0
+        assert out.read_bytes() == (EXPECTED / name).read_bytes(), name
 
 
 def test_report_to_stdout_and_errors(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,7 +186,12 @@ def test_web_reports(stack: Stack) -> None:
         csv_answer.headers["Content-Disposition"]
         == "attachment; filename=\"report-2026-11.csv\"; filename*=UTF-8''report-2026-11.csv"
     )
-    assert csv_answer.data.decode("utf-8-sig").startswith("section,client,package")
+    first_line = (EXPECTED / "report-2026-11.csv").read_bytes().split(b"\r\n")[0]
+    assert csv_answer.data.startswith(first_line + b"\r\n")  # BOM, `;`, Russian headings
+    summary = client.get("/api/reports/2026-11.csv", query_string={"table": "summary"})
+    assert summary.data.startswith("\ufeffКлиент;Пакет;".encode())
+    assert "report-2026-11-summary.csv" in summary.headers["Content-Disposition"]
+    assert client.get("/api/reports/2026-11.csv?table=all").status_code == 400
     xlsx = client.get("/api/reports/2026-11.xlsx")
     assert load_workbook(io.BytesIO(xlsx.data)).sheetnames[0] == "Сводка"
     assert client.get("/api/reports/2026-13").status_code == 400
@@ -218,3 +227,44 @@ def test_report_says_when_no_time_sync_ran(
     assert main(["report", "--month", "2026-11", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert "не загружались" not in captured.err + captured.out
+
+
+def test_lock_the_sent_bill(
+    stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report --lock` once the bill is sent: a later sync changes only the «changes» part."""
+    ids = seed(stack)
+    lock = ["report", "--month", "2026-11", "--lock"]
+    assert main(lock) == 2  # no time read since the month ended: the bill would miss time
+    assert "run `b24app sync-time --month 2026-11` first" in capsys.readouterr().err
+    assert main(["sync-time", "--month", "2026-11"]) == 0
+    assert main(lock) == 0
+    assert "2026-11 locked" in capsys.readouterr().out
+    assert main(lock) == 2  # once
+    billed = tmp_path / "billed.csv"
+    summary = ["report", "--month", "2026-11", "--format", "csv", "--table", "summary"]
+    assert main([*summary, "--output", str(billed)]) == 0
+    stack.portal.add_time(ids["ivan"], ids["t1"], 3 * 3600, "после счёта", created_date=at(29))
+    assert main(["sync-time", "--month", "2026-11"]) == 0
+    said = capsys.readouterr().out
+    assert "2026-11 is locked" in said
+    assert "1 entries differ from it now" in said
+    after = tmp_path / "after.csv"
+    assert main([*summary, "--output", str(after)]) == 0
+    assert after.read_bytes() == billed.read_bytes()  # the bill as sent
+    assert "Изменений после фиксации: 1" in capsys.readouterr().err
+    changes = tmp_path / "changes.csv"
+    assert main(["report", "--month", "2026-11", "--format", "csv", "--table", "changes",
+                 "--output", str(changes)]) == 0  # fmt: skip
+    assert "добавлена;" in changes.read_text(encoding="utf-8-sig")
+    assert main(["report", "--month", "2026-11", "--unlock"]) == 0
+    assert main([*summary, "--output", str(after)]) == 0
+    assert after.read_bytes() != billed.read_bytes()
+    assert main(["report", "--month", "2026-11", "--unlock"]) == 2
+
+
+def test_this_month_cannot_be_locked(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(stack)
+    this_month = f"{datetime.now(MSK):%Y-%m}"
+    assert main(["report", "--month", this_month, "--lock"]) == 2
+    assert "is not over yet" in capsys.readouterr().err

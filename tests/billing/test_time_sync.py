@@ -10,11 +10,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from b24app.gateway import PortalGateway
-from b24app.sandbox import SandboxPortal
-from b24app.schema import time_entries, users
-from b24app.storage import Database
-from b24app.time_sync import sync_time, tasks_active_in
+from b24app.bitrix.gateway import PortalGateway
+from b24app.reporting.time_sync import sync_time, tasks_active_in
+from b24app.storage.database import Database
+from b24app.storage.schema import time_entries, users
+from b24sandbox.portal import SandboxPortal
 from handlers.records import TaskRecord
 from rules.types import TaskId, TaskState
 from tests.billing.conftest import MEMBER, at
@@ -43,8 +43,10 @@ def test_fifty_tasks_per_batch_request(
     for task_id in tasks:
         portal.add_time(1, task_id, 600, f"работа {task_id}", created_date=at(10))
     portal.reset_log()
-    report = sync_time(db, gateway, MEMBER, ids(tasks))
+    done: list[int] = []
+    report = sync_time(db, gateway, MEMBER, ids(tasks), progress=done.append)
     assert (report.batches, report.fetched, report.added) == (3, 120, 120)
+    assert done == [50, 50, 20]  # the progress bar moves per batch
     assert len(portal.requests_for("batch")) == 3
     assert [len(r.sub_methods) for r in portal.requests_for("batch")] == [50, 50, 20]
     assert len(stored(db)) == 120
@@ -55,8 +57,10 @@ def test_a_task_with_more_than_a_page(
 ) -> None:
     task = portal.create_task(1, "Большая", responsible_id=1)
     made = [portal.add_time(1, task, 60 * i, created_date=at(1 + i % 28)) for i in range(1, 121)]
-    report = sync_time(db, gateway, MEMBER, ids([task]))
+    done: list[int] = []
+    report = sync_time(db, gateway, MEMBER, ids([task]), progress=done.append)
     assert (report.batches, report.fetched) == (3, 120)  # 50, 50, 20: each page a later batch
+    assert done == [0, 0, 1]  # the task is done when its last page came
     assert sorted(stored(db)) == made
 
 

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from b24app.config import _ENV_KEYS
+from b24app.config.settings import _ENV_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from b24app.local_stack import LocalStack, free_port
+from b24demo.stack import LocalStack, free_port
 from tests.webapp import event_body
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nginx"

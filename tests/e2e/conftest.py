@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from b24app.local_stack import LocalStack, free_port
-from b24app.sandbox import SandboxPortal
+from b24demo.stack import LocalStack, free_port
+from b24sandbox.portal import SandboxPortal
 from rules.regulation import AppConfig
 
 API_TOKEN = "serve-api-token"  # ServeProcess's B24APP_API_TOKEN (health details need it)

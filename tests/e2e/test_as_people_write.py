@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from b24app.local_stack import LocalStack
+from b24demo.stack import LocalStack
 from handlers import messages
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, app_comments

@@ -16,9 +16,9 @@ import pytest
 import requests
 from flask import request
 
-from b24app.features import AUTH_CONNECTOR, OFFLINE_EXTENDED
-from b24app.install import legacy_connectors
-from b24app.local_stack import LocalStack
+from b24app.bitrix.features import AUTH_CONNECTOR, OFFLINE_EXTENDED
+from b24app.install.bindings import legacy_connectors
+from b24demo.stack import LocalStack
 from rules.regulation import AppConfig
 from rules.types import TaskId, TaskState
 from scheduler.bindings import refresh_bindings

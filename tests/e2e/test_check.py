@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from b24app.cli import main
-from b24app.features import AUTH_CONNECTOR, OFFLINE_EXTENDED
-from b24app.local_stack import LocalStack
+from b24app.bitrix.features import AUTH_CONNECTOR, OFFLINE_EXTENDED
+from b24app.cli.main import main
+from b24demo.stack import LocalStack
 
 OFFLINE_EVENTS = ("ONTASKADD", "ONTASKUPDATE", "ONTASKCOMMENTADD")
 

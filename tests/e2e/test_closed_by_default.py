@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from b24app.config import Settings
-from b24app.sandbox import SandboxPortal
+from b24app.app import create_app
+from b24app.config.settings import Settings
 from b24app.services import Services
-from b24app.web import create_app
+from b24sandbox.portal import SandboxPortal
 from rules.regulation import AppConfig
 from tests.e2e.conftest import ServeProcess
 

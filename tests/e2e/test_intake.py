@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from b24app.local_stack import LocalStack
-from b24app.sandbox import SandboxPortal
+from b24demo.stack import LocalStack
+from b24sandbox.portal import SandboxPortal
 from rules.regulation import AppConfig
 from rules.types import TaskId
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, app_comments, people

@@ -24,10 +24,10 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from b24app.crypto import generate_key
-from b24app.sandbox import SandboxPortal
-from b24app.storage import Database
-from scheduler import LEASE_SECONDS
+from b24app.storage.crypto import generate_key
+from b24app.storage.database import Database
+from b24sandbox.portal import SandboxPortal
+from scheduler.runner import LEASE_SECONDS
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, people
 from tests.storage.databases import pg_schema, pg_unavailable
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from b24app.local_stack import LocalStack
+from b24demo.stack import LocalStack
 from handlers import messages
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, app_comments, people
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from b24app.local_stack import LocalStack
 from b24app.replay import play, read_history, summary
+from b24demo.stack import LocalStack
 from rules.regulation import AppConfig
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, people
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from b24app.api import task_view
-from b24app.config import Settings
+from b24app.config.settings import Settings
 from b24app.services import Services
+from b24app.web.api import task_view
 from b24app.worker import Worker
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
 from rules.types import TaskFacts, TaskId, UserId

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from b24app.schema import clocks
+from b24app.storage.schema import clocks
 from handlers.effects import CreateTask, Notify, TaskAction
 from rules import preholiday
 from rules.regulation import AppConfig

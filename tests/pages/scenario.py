@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from b24app.local_stack import LocalStack
-from b24app.time_sync import sync_time
+from b24app.reporting.time_sync import sync_time
+from b24demo.stack import LocalStack
 from rules.regulation import AppConfig, ClientCompany, ContractPeriod, PackageKind
 from rules.types import TaskId, UserId
 from scheduler.sla import check_sla_clocks, refresh_time_entries

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from b24app.config import load_app_config, parse_app_config
+from b24app.config.regulation import load_app_config, parse_app_config
 from b24app.pages.configdoc import config_file, config_to_document
 from b24app.pages.settings_form import (
     ALL_FIELDS,

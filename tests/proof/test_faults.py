@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from b24app.effects import EffectApplier
-from b24app.local_stack import LocalStack
+from b24app.applier import EffectApplier
+from b24demo.stack import LocalStack
 from bench import faults
 from bench.common import Tally, World, app_comments
 

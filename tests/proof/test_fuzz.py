@@ -12,11 +12,12 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b24app.events import Event, MalformedEventError, parse_event, unflatten
-from b24app.web import create_app
+from b24app.app import create_app
+from b24app.bitrix.events import Event, MalformedEventError, parse_event, unflatten
 from rules.approval import decide_approval, is_approval_text
 from rules.comments import PlainText, read_bbcode, to_plain
-from rules.estimate import Estimate, Unreadable, parse_estimate
+from rules.estimate import Estimate, Unreadable
+from rules.estimate_text import parse_estimate
 from rules.regulation import RegulationConfig
 from rules.remarks import Remark, classify_remark, expects_answer
 from rules.types import Role, TaskState

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from b24app.cli import configure_logging, known_secrets, main
-from b24app.local_stack import LocalStack, free_port
-from b24app.portals import OAuthServer
+from b24app.bitrix.oauth import OAuthServer
+from b24app.cli.main import main
+from b24app.cli.startup import configure_logging, known_secrets
+from b24demo.stack import LocalStack, free_port
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, people
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from b24app.cli import configure_logging
-from b24app.config import Settings
-from b24app.local_stack import LocalStack
+from b24app.app import create_app
+from b24app.cli.startup import configure_logging
+from b24app.config.settings import Settings
 from b24app.services import Services
-from b24app.web import create_app
+from b24demo.stack import LocalStack
 from handlers import messages
 from rules.types import TaskId
 from tests.webapp import MEMBER, TOKEN, event_body, installed_services
@@ -280,7 +280,7 @@ def test_tokens_and_secrets_never_reach_the_logs(
     logged = "\n".join(
         f"{r.getMessage()} {r.args!r} {getattr(r, 'exc_text', '')}"
         for r in caplog.records
-        if not r.name.startswith("b24app.sandbox")  # the stand-in portal's own access log
+        if not r.name.startswith("b24sandbox")  # the stand-in portal's own access log
     )
     assert len(caplog.records) > 20
     leaked = [s for s in secrets if s and len(s) >= 8 and s in logged]

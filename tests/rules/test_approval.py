@@ -204,9 +204,6 @@ AUTHOR_CASES = [
         id="integrator",
     ),
     pytest.param(
-        Role.APP, TaskState.AWAITING_APPROVAL, True, True, False, approval.NOT_CLIENT, id="app"
-    ),
-    pytest.param(
         Role.SYSTEM, TaskState.AWAITING_APPROVAL, True, True, False, approval.NOT_CLIENT,
         id="system",
     ),

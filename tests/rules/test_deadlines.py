@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from b24app.calendar_source import build_calendar
+from b24app.config.calendar import build_calendar
 from rules.deadlines import deadline_for_term, describe_term
 from rules.estimate import Term
 from rules.regulation import CalendarConfig

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from rules import comments, estimate
+from rules import comments, estimate, estimate_text
 from rules.durations import word_number
 from rules.estimate import (
     UNREADABLE_NO_UNIT,
@@ -331,12 +331,12 @@ AS_WRITTEN = [
 
 @pytest.mark.parametrize(("text", "expected"), [*ESTIMATES, *AS_WRITTEN])
 def test_parse_estimate(text: str, expected: Estimate | Unreadable | None) -> None:
-    assert estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG) == expected
+    assert estimate_text.parse_estimate(comments.to_plain(text), TODAY, CONFIG) == expected
 
 
 def test_days_use_the_configured_working_day() -> None:
     config = RegulationConfig(working_day_minutes=420)
-    parsed = estimate.parse_estimate("оценка: 2 дня", TODAY, config)
+    parsed = estimate_text.parse_estimate("оценка: 2 дня", TODAY, config)
     assert parsed == _est(840, day_minutes=420)
 
 
@@ -349,7 +349,9 @@ IN_WORK = [
 
 @pytest.mark.parametrize(("text", "expected"), IN_WORK)
 def test_parse_estimate_in_work_needs_the_keyword(text: str, expected: Estimate | None) -> None:
-    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG, bare_allowed=False)
+    parsed = estimate_text.parse_estimate(
+        comments.to_plain(text), TODAY, CONFIG, bare_allowed=False
+    )
     assert parsed == expected
 
 
@@ -370,12 +372,12 @@ def test_word_number(token: str, expected: Decimal | None) -> None:
 
 
 def test_parse_estimate_feb_29_that_passed_has_no_next_year() -> None:
-    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 3, 1), CONFIG)
+    parsed = estimate_text.parse_estimate("оценка 1 ч, до 29.02", date(2028, 3, 1), CONFIG)
     assert parsed == _est(60)
 
 
 def test_parse_estimate_feb_29_ahead_in_leap_year() -> None:
-    parsed = estimate.parse_estimate("оценка 1 ч, до 29.02", date(2028, 1, 10), CONFIG)
+    parsed = estimate_text.parse_estimate("оценка 1 ч, до 29.02", date(2028, 1, 10), CONFIG)
     assert parsed == _est(60, Term(until=date(2028, 2, 29)))
 
 
@@ -421,6 +423,19 @@ def test_minutes_from_seconds(seconds: int | None, expected: int | None) -> None
     assert estimate.minutes_from_seconds(seconds) == expected
 
 
+WHOLE_MINUTES = [
+    pytest.param(0, 0, id="zero"),
+    pytest.param(1, 1, id="a-started-minute-counts"),
+    pytest.param(60, 1, id="one-minute"),
+    pytest.param(61, 2, id="rounds-up"),
+]
+
+
+@pytest.mark.parametrize(("seconds", "expected"), WHOLE_MINUTES)
+def test_whole_minutes(seconds: int, expected: int) -> None:
+    assert estimate.whole_minutes(seconds) == expected
+
+
 APPROVAL_NEED = [
     pytest.param(_est(45), 45, False, id="below-hour"),
     pytest.param(_est(60), 60, False, id="exactly-hour"),
@@ -454,5 +469,5 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_is_read_without_error(text: str) -> None:
-    parsed = estimate.parse_estimate(comments.to_plain(text), TODAY, CONFIG)
+    parsed = estimate_text.parse_estimate(comments.to_plain(text), TODAY, CONFIG)
     assert parsed is None or isinstance(parsed, Estimate | Unreadable)

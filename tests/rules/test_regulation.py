@@ -69,3 +69,8 @@ def test_overrides_apply_to_that_client_only() -> None:
     assert CONFIG.regulation_for(LUTIK).auto_accept_max_minutes == 60
     assert CONFIG.regulation_for(None) is CONFIG.regulation
     assert RegulationConfig().with_overrides({}) == RegulationConfig()
+
+
+def test_client_named() -> None:
+    assert CONFIG.client_named("ООО Ромашка") is ROMASHKA
+    assert CONFIG.client_named("ООО Неизвестно") is None

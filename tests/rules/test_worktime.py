@@ -27,7 +27,7 @@ KGD = ZoneInfo("Europe/Kaliningrad")
 HOURS = ClockMode.WORKING_HOURS
 DAYS = ClockMode.WORKING_DAYS
 
-# The public days this file needs, as b24app.calendar_source builds them from `holidays`.
+# The public days this file needs, as b24app.config.calendar builds them from `holidays`.
 TABLE = HolidayTable(
     days_off=frozenset(
         [date(2025, 11, 3), date(2025, 11, 4), date(2025, 12, 31)]

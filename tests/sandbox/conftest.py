@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 
 
 @dataclass

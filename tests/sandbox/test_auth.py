@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import App
 
 

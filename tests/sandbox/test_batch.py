@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import hook_post
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import App, Receiver, hook_post
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from b24app.sandbox import SandboxPortal
-from b24app.sandbox.clock import PORTAL_TZ
+from b24sandbox.clock import PORTAL_TZ
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import hook_post
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from fast_bitrix24 import Bitrix
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import App
 
 

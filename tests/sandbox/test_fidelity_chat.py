@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import App, hook_post
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import App, Receiver, hook_post
 
 NOT_ALLOWED = "Action on the task is not allowed"

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from b24app.sandbox import SandboxPortal
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import hook_post
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 import requests
 
-from b24app.sandbox import SandboxPortal
-from b24app.sandbox.clock import PORTAL_TZ
+from b24sandbox.clock import PORTAL_TZ
+from b24sandbox.portal import SandboxPortal
 from tests.sandbox.conftest import hook_post
 
 

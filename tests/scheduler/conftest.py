@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from b24app.config import Settings
-from b24app.gateway import PortalGateway
+from b24app.bitrix.gateway import PortalGateway
+from b24app.config.settings import Settings
 from b24app.services import Services
 from handlers.effects import Notify, StartClock, StopClock
 from handlers.records import TaskRecord
@@ -90,7 +90,7 @@ class App:
     def clock_row(self, task_id: int) -> dict[str, Any]:
         from sqlalchemy import select
 
-        from b24app.schema import clocks
+        from b24app.storage.schema import clocks
 
         with self.services.db.begin() as conn:
             row = conn.execute(select(clocks).where(clocks.c.task_id == task_id)).one()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from b24app.config import load_settings
+from b24app.config.settings import load_settings
 from b24app.services import Services
 from rules.regulation import AppConfig
-from scheduler import RUN_WHEN_ELECTED, build_scheduler
+from scheduler.jobs import RUN_WHEN_ELECTED
+from scheduler.runner import build_scheduler
 
 
 def test_a_new_leader_runs_the_catch_up_and_the_binding_check_at_once(tmp_path: Path) -> None:

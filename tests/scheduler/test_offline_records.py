@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from b24app.config import load_settings
+from b24app.config.settings import load_settings
 from b24app.services import Services
 from rules.regulation import AppConfig
 from scheduler.catchup import _store_offline

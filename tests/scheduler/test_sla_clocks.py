@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from b24app.api import task_view
-from b24app.bitrix import RateLimitedError
-from b24app.effects import RetryableWriteError
+from b24app.applier import RetryableWriteError
+from b24app.bitrix.errors import RateLimitedError
+from b24app.web.api import task_view
 from handlers.effects import AddComment, PortalWrite
 from rules.regulation import AppConfig, ClientCompany
-from scheduler import JOBS, Leader, guarded
+from scheduler.jobs import JOBS
+from scheduler.runner import Leader, guarded
 from scheduler.sla import check_sla_clocks
 from tests.fakes import FakeBitrix
 from tests.scheduler.conftest import (

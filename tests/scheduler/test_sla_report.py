@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from b24app.cli import build_parser
-from b24app.extensions import cli_registrars
-from b24app.sla_report import build_report, cmd_sla, format_report
+import pytest
+from sqlalchemy import insert
+
+from b24app.cli.main import build_parser
+from b24app.cli.sla import cmd_sla, integrator_names
+from b24app.reporting.sla import build_report, format_report, shorten
+from b24app.storage.schema import users
 from scheduler.sla import check_sla_clocks
 from tests.scheduler.conftest import INTEGRATOR, MEMBER, MSK, App, MovingClock
 
@@ -42,6 +47,48 @@ def test_report_orders_by_working_time_left(app: App, clock: MovingClock) -> Non
 
 
 def test_sla_command_is_registered() -> None:
-    args = build_parser(cli_registrars()).parse_args(["sla", "--limit", "5"])
+    args = build_parser().parse_args(["sla", "--limit", "5"])
     assert args.func is cmd_sla
     assert args.limit == 5
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        pytest.param("Ответ клиенту", "Ответ клиенту", id="fits"),
+        pytest.param(
+            "Настроить интеграцию сделок с 1С и выгрузку счетов по расписанию",
+            "Настроить интеграцию сделок с 1С и выгрузку…",
+            id="at-a-word",
+        ),
+        pytest.param("Поправить, пожалуйста, обмен", "Поправить…", id="drops-the-comma"),
+        pytest.param("А" * 60, "А" * 19 + "…", id="one-long-word"),
+        pytest.param("Два  пробела\nи строка", "Два пробела и строка", id="spaces"),
+    ],
+)
+def test_titles_are_cut_at_a_word(title: str, short: str) -> None:
+    width = 20 if short.startswith(("Поправить", "А")) else 50
+    assert shorten(title, width) == short
+    assert len(shorten(title, width)) <= width
+
+
+def test_integrators_by_name(app: App, clock: MovingClock) -> None:
+    app.task(501, title="Просрочена оценка " + "очень длинного заголовка задачи " * 2)
+    app.start(501, at=datetime(2026, 3, 2, 10, 0, tzinfo=MSK))
+    app.task(502, title="Свежая задача", responsible_id=42)
+    app.start(502, at=datetime(2026, 3, 3, 11, 0, tzinfo=MSK))
+    clock.set(datetime(2026, 3, 3, 12, 0, tzinfo=MSK))
+    with app.services.db.begin() as conn:
+        for user_id, name in ((INTEGRATOR, "Иван Интеграторов"), (42, "Мария Соколова")):
+            data = json.dumps({"name": name}, ensure_ascii=False)
+            conn.execute(
+                insert(users).values(member_id=MEMBER, user_id=user_id, data=data, fetched_at=0.0)
+            )
+    report = build_report(app.services, MEMBER)
+    names = integrator_names(app.services, MEMBER, report)  # from the cache: no portal call
+    lines = format_report(report, names=names)
+    assert "  Иван Интеграторов     1     1     0" in lines
+    assert "  Мария Соколова        1     0     0" in lines
+    assert not any("#42" in line for line in lines)
+    task_line = next(line for line in lines if "task 501" in line)
+    assert task_line.endswith("Просрочена оценка очень длинного заголовка задачи…")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from b24app.storage import Database
+from b24app.storage.database import Database
 from tests.storage.databases import pg_schema, pg_unavailable
 
 

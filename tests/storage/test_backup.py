@@ -17,11 +17,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from b24app.admin_cli import libpq_url
-from b24app.cli import main
-from b24app.config import Settings
-from b24app.crypto import generate_key
+from b24app.cli.admin import libpq_url
+from b24app.cli.main import main
+from b24app.config.settings import Settings
 from b24app.services import Services
+from b24app.storage.crypto import generate_key
 from rules.regulation import AppConfig
 from tests.storage.databases import PG_SERVER, pg_unavailable
 from tests.storage.test_encryption import REFRESH, install_one

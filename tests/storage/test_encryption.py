@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from b24app import migrations
-from b24app.cli import main
-from b24app.config import ConfigError, Settings
-from b24app.crypto import (
+from b24app.cli.main import main
+from b24app.config.errors import ConfigError
+from b24app.config.settings import Settings
+from b24app.services import Services
+from b24app.storage import migrations
+from b24app.storage.crypto import (
     KeyMismatchError,
     TokenCipher,
     generate_key,
@@ -23,10 +25,9 @@ from b24app.crypto import (
     key_file,
     load_cipher,
 )
-from b24app.inbox import Inbox
-from b24app.schema import portals, tasks
-from b24app.services import Services
-from b24app.storage import Database
+from b24app.storage.database import Database
+from b24app.storage.inbox import Inbox
+from b24app.storage.schema import portals, tasks
 from rules.regulation import AppConfig
 
 ACCESS, REFRESH, APP_TOKEN = "a1b2c3d4e5f6a7b8c9d0", "r9q8p7o6n5m4l3k2j1", "51856fefc120afa4b628"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from b24app.inbox import DONE, FAILED, PENDING, PROCESSING, Inbox
-from b24app.storage import Database
+from b24app.storage.database import Database
+from b24app.storage.inbox import DONE, FAILED, PENDING, PROCESSING, Inbox
 
 COALESCED = "u:" + "a" * 64
 

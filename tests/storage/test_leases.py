@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from b24app.schema import leases
-from b24app.storage import Database
-from scheduler import LEASE_NAME, LEASE_SECONDS, Leader, guarded
+from b24app.storage.database import Database
+from b24app.storage.schema import leases
+from scheduler.runner import LEASE_NAME, LEASE_SECONDS, Leader, guarded
 
 
 class Clock:

@@ -11,12 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from b24app import migrations
-from b24app.cli import main
-from b24app.crypto import generate_key
-from b24app.inbox import Inbox
-from b24app.schema import metadata
-from b24app.storage import Database, SchemaMismatchError, normalise_url
+from b24app.cli.main import main
+from b24app.storage import migrations
+from b24app.storage.crypto import generate_key
+from b24app.storage.database import Database, SchemaMismatchError, normalise_url
+from b24app.storage.inbox import Inbox
+from b24app.storage.schema import metadata
 
 LONG_KEY = "u:" + "f" * 64  # a coalesced task-update key (66 characters)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from b24app.rate_gate import SharedRateGate
-from b24app.storage import Database
+from b24app.storage.database import Database
+from b24app.storage.rate_gate import SharedRateGate
 
 
 class FakeTime:

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from b24app.crypto import TokenCipher, generate_key
-from b24app.portals import OAuthServer, PortalStore, PortalTokens
-from b24app.sandbox import SandboxPortal
-from b24app.storage import Database
+from b24app.bitrix.oauth import OAuthServer
+from b24app.storage.crypto import TokenCipher, generate_key
+from b24app.storage.database import Database
+from b24app.storage.portals import PortalStore, PortalTokens
+from b24sandbox.portal import SandboxPortal
 
 INSTANCES = 4
 CIPHER = TokenCipher([generate_key().encode()], "test")  # every instance shares the key

@@ -1,0 +1,1 @@
+"""Configuration: process settings from the environment, the regulation from its TOML file."""

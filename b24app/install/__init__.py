@@ -1,0 +1,1 @@
+"""The app on a portal: install and uninstall, event and placement bindings, `b24app check`."""

@@ -1,0 +1,1 @@
+"""The database: schema, migrations, the inbox, task records, clocks, portals and their tokens."""

@@ -1,0 +1,1 @@
+"""HTTP endpoints other than the pages: event intake, install, the read API, health and metrics."""

@@ -1,0 +1,217 @@
+"""user.*, profile, department.get, sonet_group.* (§7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from b24sandbox.clock import iso
+from b24sandbox.context import USER_SCOPES, CallContext, ListResult, arg
+from b24sandbox.filters import apply_order, matches, page
+from b24sandbox.methods.table import MethodTable
+from b24sandbox.model import Department, Group, User
+from b24sandbox.state import PortalState
+
+methods = MethodTable()
+
+LIST_KEYS = {"SORT", "ORDER", "START", "SELECT", "FILTER", "ADMIN_MODE", "AUTH", "AUTH_CONNECTOR"}
+
+
+# docs: api-reference/user/user-scope.md "Limited user scope versions": with user_basic or
+# user_brief "only the listed fields are accessible" — neither list has USER_TYPE (nor
+# LAST_LOGIN); user_brief has no EMAIL either. Reading: the docs table is followed; the core
+# (modules/rest/lib/api/user.php User::getAllowedUserFields) adds USER_TYPE when the intranet
+# module is present, i.e. on cloud — the app must not rely on it.
+_NOT_BASIC = {"USER_TYPE", "LAST_LOGIN"}
+_NOT_BRIEF = _NOT_BASIC | {"EMAIL"}
+
+
+def user_fields(user: User, scopes: list[str]) -> dict[str, Any]:
+    """user.get/user.current row as the caller's user scope allows it."""
+    row = user_out(user)
+    if "user" in scopes:
+        return row
+    hidden = _NOT_BASIC if "user_basic" in scopes else _NOT_BRIEF
+    return {k: v for k, v in row.items() if k not in hidden}
+
+
+def user_out(user: User) -> dict[str, Any]:
+    """The full-scope (`user`) row."""
+    return {
+        "ID": str(user.id),
+        "XML_ID": "",
+        "ACTIVE": user.active,
+        "NAME": user.name,
+        "LAST_NAME": user.last_name,
+        "SECOND_NAME": "",
+        "EMAIL": user.email,
+        "LAST_LOGIN": None,
+        "DATE_REGISTER": iso(user.date_register),
+        "IS_ONLINE": "N",
+        "TIME_ZONE": "",
+        "TIME_ZONE_OFFSET": "10800",
+        "PERSONAL_GENDER": "",
+        "PERSONAL_PHOTO": None,
+        "WORK_POSITION": user.work_position,
+        "UF_DEPARTMENT": list(user.departments),
+        "USER_TYPE": "extranet" if user.extranet else "employee",
+    }
+
+
+def _user_get(user: User, name: str) -> tuple[str, Any]:
+    values: dict[str, tuple[str, Any]] = {
+        "ID": ("int", user.id),
+        "ACTIVE": ("bool", user.active),
+        "NAME": ("str", user.name),
+        "LAST_NAME": ("str", user.last_name),
+        "EMAIL": ("str", user.email),
+        "WORK_POSITION": ("str", user.work_position),
+        "UF_DEPARTMENT": ("list", user.departments),
+        "USER_TYPE": ("str", "extranet" if user.extranet else "employee"),
+        "NAME_SEARCH": ("str", f"{user.name} {user.last_name}"),
+    }
+    return values[name]
+
+
+def _filter_of(params: Any) -> dict[str, Any]:
+    """user.get takes FILTER, or (legacy) filter fields at the top level."""
+    flt = arg(params, "FILTER")
+    if isinstance(flt, dict):
+        return flt
+    if isinstance(params, dict):
+        return {k: v for k, v in params.items() if str(k).upper() not in LIST_KEYS}
+    return {}
+
+
+def _select(row: dict[str, Any], select: Any) -> dict[str, Any]:
+    names = [str(s).upper() for s in select] if isinstance(select, list) else []
+    if not names or "*" in names:
+        return row
+    return {k: v for k, v in row.items() if k in names or k == "ID"}
+
+
+@methods.add("user.get", "user.search", scope=USER_SCOPES)
+def user_get(ctx: CallContext, params: Any) -> Any:
+    flt = _filter_of(params)
+    users = sorted(ctx.core.state.users.values(), key=lambda u: u.id)
+    rows = [u for u in users if matches(u, flt, _user_get)]
+    sort, order = arg(params, "sort"), arg(params, "order", "ASC")
+    if isinstance(sort, str):
+        rows = apply_order(rows, {sort: order}, _user_get)
+    chunk, nxt, total = page(rows, arg(params, "start"))
+    out = [_select(user_fields(u, ctx.scopes), arg(params, "select")) for u in chunk]
+    return ListResult(out, total, nxt)
+
+
+@methods.add("user.current", scope=USER_SCOPES)
+def user_current(ctx: CallContext, params: Any) -> Any:
+    return user_fields(ctx.core.state.users[ctx.user_id], ctx.scopes)
+
+
+@methods.add("user.admin")
+def user_admin(ctx: CallContext, params: Any) -> Any:
+    return ctx.core.is_admin(ctx.user_id)
+
+
+@methods.add("profile")
+def profile(ctx: CallContext, params: Any) -> Any:
+    user = ctx.core.state.users[ctx.user_id]
+    return {
+        "ID": str(user.id),
+        "ADMIN": user.admin,
+        "NAME": user.name,
+        "LAST_NAME": user.last_name,
+        "PERSONAL_GENDER": "",
+        "PERSONAL_PHOTO": None,
+        "TIME_ZONE": "",
+        "TIME_ZONE_OFFSET": 10800,
+    }
+
+
+def department_out(dep: Department) -> dict[str, Any]:
+    out: dict[str, Any] = {"ID": str(dep.id), "NAME": dep.name, "SORT": dep.sort}
+    if dep.parent:
+        out["PARENT"] = str(dep.parent)
+    if dep.head:
+        out["UF_HEAD"] = str(dep.head)
+    return out
+
+
+def _dep_get(dep: Department, name: str) -> tuple[str, Any]:
+    values: dict[str, tuple[str, Any]] = {
+        "ID": ("int", dep.id),
+        "NAME": ("str", dep.name),
+        "SORT": ("int", dep.sort),
+        "PARENT": ("int", dep.parent),
+        "UF_HEAD": ("int", dep.head),
+    }
+    return values[name]
+
+
+@methods.add("department.get", scope="department")
+def department_get(ctx: CallContext, params: Any) -> Any:
+    flt = {k: v for k, v in (params or {}).items() if str(k).upper() not in LIST_KEYS}
+    deps = sorted(ctx.core.state.departments.values(), key=lambda d: d.id)
+    rows = [d for d in deps if matches(d, flt, _dep_get)]
+    if isinstance(arg(params, "sort"), str):
+        rows = apply_order(rows, {arg(params, "sort"): arg(params, "order", "ASC")}, _dep_get)
+    chunk, nxt, total = page(rows, arg(params, "START") or arg(params, "start"))
+    return ListResult([department_out(d) for d in chunk], total, nxt)
+
+
+def group_out(group: Group) -> dict[str, Any]:
+    return {
+        "ID": str(group.id),
+        "SITE_ID": "s1",
+        "NAME": group.name,
+        "DESCRIPTION": "",
+        "DATE_CREATE": iso(group.date_create),
+        "DATE_UPDATE": iso(group.date_create),
+        "ACTIVE": "Y",
+        "VISIBLE": "N",
+        "OPENED": "N",
+        "CLOSED": "N",
+        "SUBJECT_ID": "1",
+        "OWNER_ID": str(group.owner_id),
+        "NUMBER_OF_MEMBERS": str(len(group.members)),
+        "DATE_ACTIVITY": iso(group.date_create),
+        "PROJECT": "N",
+        "IS_EXTRANET": "Y" if group.extranet else "N",
+    }
+
+
+def _group_get(group: Group, name: str) -> tuple[str, Any]:
+    values: dict[str, tuple[str, Any]] = {
+        "ID": ("int", group.id),
+        "NAME": ("str", group.name),
+        "OWNER_ID": ("int", group.owner_id),
+        "ACTIVE": ("bool", True),
+        "IS_EXTRANET": ("bool", group.extranet),
+    }
+    return values[name]
+
+
+def _visible_groups(state: PortalState, user_id: int, admin: bool) -> list[Group]:
+    groups = sorted(state.groups.values(), key=lambda g: g.id)
+    return [g for g in groups if admin or user_id in g.members]
+
+
+@methods.add("sonet_group.get", scope="sonet_group")
+def sonet_group_get(ctx: CallContext, params: Any) -> Any:
+    admin = str(arg(params, "IS_ADMIN", "N")).upper() == "Y" and ctx.core.is_admin(ctx.user_id)
+    flt = arg(params, "FILTER") or {}
+    rows = [
+        g
+        for g in _visible_groups(ctx.core.state, ctx.user_id, admin)
+        if matches(g, flt, _group_get)
+    ]
+    rows = apply_order(rows, arg(params, "ORDER"), _group_get)
+    chunk, nxt, total = page(rows, arg(params, "start"))
+    return ListResult([group_out(g) for g in chunk], total, nxt)
+
+
+@methods.add("sonet_group.user.get", scope="sonet_group")
+def sonet_group_user_get(ctx: CallContext, params: Any) -> Any:
+    group = ctx.core.state.groups.get(int(arg(params, "ID", 0) or 0))
+    if group is None:
+        return []
+    return [{"USER_ID": str(u), "ROLE": "A" if u == group.owner_id else "K"} for u in group.members]
