@@ -76,6 +76,7 @@ class Services:
         self.stats = CallStats()
         self._transport: Transport | None = None
         self._calendar: WorkCalendar | None = None
+        self._known_webhook_portals: set[str] = set()  # rows exist: no read per event
         self.chat_access_errors = 0
 
     # -- time ----------------------------------------------------------------------------------
@@ -122,7 +123,10 @@ class Services:
 
     def ensure_webhook_portal(self, member_id: str, domain: str) -> None:
         """Webhook mode: remember the portal the outgoing webhook speaks for (its URL is read
-        from the environment at every call; the database keeps it masked)."""
+        from the environment at every call; the database keeps it masked). A portal row is
+        never deleted, so one seen once needs no read on the next event."""
+        if member_id in self._known_webhook_portals:
+            return
         if self.portals.get(member_id) is None:
             self.portals.save_install(
                 member_id=member_id,
@@ -133,6 +137,7 @@ class Services:
                 user_id=self.webhook_user_id(),
                 mode="webhook",
             )
+        self._known_webhook_portals.add(member_id)
 
     def webhook_user_id(self) -> int:
         match = _WEBHOOK_USER.search(self.settings.webhook_url)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from b24app.config.errors import ConfigError
 from b24app.storage import migrations, schema
@@ -43,7 +44,12 @@ class Database:
         self.url = url
         self.clock = clock
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        # SQLite has one writer at a time and every transaction here is BEGIN IMMEDIATE: threads
+        # of this process take turns on a lock instead of in SQLite's busy handler, which sleeps
+        # 1, 2, 5 … 100 ms between tries (the tail of the acknowledgement latency under load)
+        self._sqlite_turn: threading.RLock | None = threading.RLock() if self.is_sqlite else None
         self.engine: Engine = self._create_engine(url)
+        self._insert_sql: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
 
     def _create_engine(self, url: str) -> Engine:
         if not self.is_sqlite:
@@ -92,11 +98,52 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock)."""
-        with self.engine.begin() as conn:
+        if self._sqlite_turn is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._sqlite_turn, self.engine.begin() as conn:
             yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def insert_row(self, table: Table, row: Mapping[str, Any]) -> bool:
+        """One INSERT committed on its own; False when a unique key already holds the row.
+
+        The acknowledgement's only write. On SQLite it is one autocommitted statement on the
+        driver's connection (compiled once per table and column set), without SQLAlchemy's
+        BEGIN … COMMIT round: a single statement is atomic by itself."""
+        if self._sqlite_turn is None:
+            try:
+                with self.begin() as conn:
+                    conn.execute(insert(table), dict(row))
+            except IntegrityError:
+                return False
+            return True
+        values = _with_scalar_defaults(table, row)
+        sql, order = self._compiled_insert(table, tuple(values))
+        with self._sqlite_turn:
+            pooled = self.engine.raw_connection()
+            args = [values[k] for k in order]
+            try:
+                pooled.driver_connection.execute(sql, args)  # type: ignore[union-attr]
+            except sqlite3.IntegrityError:
+                return False
+            except sqlite3.Error as exc:  # callers handle SQLAlchemy's errors (a full disk: 503)
+                raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
+            finally:
+                pooled.close()
+        return True
+
+    def _compiled_insert(
+        self, table: Table, columns: tuple[str, ...]
+    ) -> tuple[str, tuple[str, ...]]:
+        key = (table.name, columns)
+        if key not in self._insert_sql:
+            compiled = insert(table).compile(dialect=self.engine.dialect, column_keys=columns)
+            self._insert_sql[key] = (str(compiled), tuple(compiled.positiontup or ()))
+        return self._insert_sql[key]
 
     # -- key/value state per portal (cursors, last runs) --------------------------------------
     def get_value(self, member_id: str, key: str) -> str | None:
@@ -154,6 +201,16 @@ class Database:
                 .where(schema.leases.c.name == name, schema.leases.c.holder == holder)
                 .values(until=0.0)
             )
+
+
+def _with_scalar_defaults(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row with the column defaults SQLAlchemy would fill in (Column(default=…))."""
+    values = dict(row)
+    for column in table.c:
+        default = column.default
+        if column.name not in values and default is not None and default.is_scalar:
+            values[column.name] = default.arg  # type: ignore[attr-defined]
+    return values
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

@@ -7,8 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, String, case, cast, func, or_, select, update
 
 from b24app.bitrix.events import COALESCE_PREFIX, Event, dedup_key
 from b24app.redact import redact
@@ -74,12 +73,7 @@ class Inbox:
             "received_at": self.db.clock(),
             "status": PENDING,
         }
-        try:
-            with self.db.begin() as conn:
-                conn.execute(insert(inbox).values(**row))
-        except IntegrityError:
-            return False
-        return True
+        return self.db.insert_row(inbox, row)
 
     def queue_task_update(self, member_id: str, task_id: int, *, source: str) -> bool:
         """A synthetic ONTASKUPDATE (sweep, time re-read): the handler re-reads the task. It
