@@ -20,6 +20,9 @@ from b24app.storage.task_store import (
     EFFECT_DONE,
     EFFECT_SHADOW,
     EFFECT_STARTED,
+    TASK_REQUEST,
+    EffectMark,
+    OwnWrite,
     TaskStore,
     text_digest,
 )
@@ -78,11 +81,14 @@ class EffectApplier:
         return self.config.shadow_mode or self.gateway is None
 
     def apply(self, effects: Sequence[Effect]) -> ApplyReport:
+        """Writes first (the effect log says which are done), then clocks, then one transaction
+        with the writes' outcomes, the task record and the audit entries."""
         report = ApplyReport()
         writes: list[PortalWrite] = [
             e for e in effects if not isinstance(e, SaveTask | Audit | StartClock | StopClock)
         ]
-        self._write(writes, report)
+        outcome = _Outcome()
+        self._write(writes, report, outcome)
         for effect in effects:
             if isinstance(effect, StartClock | StopClock):
                 self._clock(effect)
@@ -101,7 +107,7 @@ class EffectApplier:
             if w.key == key
         ]
         record: TaskRecord | None = records[-1] if records else None
-        self.store.save(record, audits, shadow=self.shadow)
+        self.store.save(record, audits, shadow=self.shadow, marks=outcome.marks, own=outcome.own)
         for entry in audits:
             log.info(
                 "task %s: %s (п. %s) %s→%s",
@@ -114,39 +120,51 @@ class EffectApplier:
             )
         return report
 
-    def _write(self, writes: list[PortalWrite], report: ApplyReport) -> None:
-        pending = [w for w in writes if not self._already_done(w, report)]
+    def _write(self, writes: list[PortalWrite], report: ApplyReport, outcome: _Outcome) -> None:
+        """Send what the effect log does not hold as done. `started` is committed before the
+        request goes out; the answers are added to `outcome`, stored with the record."""
+        statuses = self.store.effect_statuses(w.key for w in writes)
+        pending: list[PortalWrite] = []
+        for write in writes:
+            if statuses.get(write.key) in (EFFECT_DONE, EFFECT_SHADOW):
+                report.skipped.append(write.key)
+            else:
+                pending.append(write)
         if not pending:
             return
         if self.shadow:
             for write in pending:
-                self._mark(write, EFFECT_SHADOW)
-                self._remember_request(write)
+                outcome.marks.append(_mark(write, EFFECT_SHADOW))
                 report.shadowed.append(write.key)
                 log.info("shadow mode: would %s", _describe(write))
+            self.store.log_effects(outcome.marks, _requests(pending))
+            outcome.marks.clear()
             return
         assert self.gateway is not None  # noqa: S101 - shadow covers the None case
-        pending = self._settle_in_doubt(pending, report)
+        pending = self._settle_in_doubt(pending, statuses, report, outcome)
         if not pending:
             return
-        for write in pending:
-            self._mark(write, EFFECT_STARTED)
-            self._remember_request(write)
-        outcome = self.gateway.write(pending)
-        retryable = [self._settle(w, outcome.get(w.key), report) for w in pending]
+        self.store.log_effects([_mark(w, EFFECT_STARTED) for w in pending], _requests(pending))
+        answers = self.gateway.write(pending)
+        retryable = [self._settle(w, answers.get(w.key), report, outcome) for w in pending]
         first = next((err for err in retryable if err is not None), None)
         if first is not None:
+            self.store.log_effects(outcome.marks, outcome.own)  # keep what did go out
             raise RetryableWriteError(first)
 
     def _settle_in_doubt(
-        self, pending: list[PortalWrite], report: ApplyReport
+        self,
+        pending: list[PortalWrite],
+        statuses: dict[str, str],
+        report: ApplyReport,
+        outcome: _Outcome,
     ) -> list[PortalWrite]:
         """A comment left `started` was sent by a process that died (or timed out) before it
         could record the answer: when the portal has it, record it instead of writing it again."""
         doubtful = [
             w
             for w in pending
-            if isinstance(w, AddComment) and self.store.effect_status(w.key) == EFFECT_STARTED
+            if isinstance(w, AddComment) and statuses.get(w.key) == EFFECT_STARTED
         ]
         if not doubtful or self.gateway is None:
             return pending
@@ -158,52 +176,27 @@ class EffectApplier:
             in_doubt = isinstance(write, AddComment) and write in doubtful
             digest = text_digest(write.text) if in_doubt else ""  # type: ignore[union-attr]
             if digest in found:
-                self._done(write, found[digest])
+                outcome.done(write, found[digest])
                 report.skipped.append(write.key)
                 log.warning("write %s was done before a crash; not repeated", write.key)
             else:
                 left.append(write)
         return left
 
-    def _remember_request(self, write: PortalWrite) -> None:
-        """A task the app asks for is recorded first: its own ONTASKADD may come before the
-        answer (TaskStore.origin_of_app_task)."""
-        if isinstance(write, CreateTask):
-            self.store.record_task_request(write.origin_task_id, write.title, write.description)
-
-    def _already_done(self, write: PortalWrite, report: ApplyReport) -> bool:
-        if self.store.effect_status(write.key) in (EFFECT_DONE, EFFECT_SHADOW):
-            report.skipped.append(write.key)
-            return True
-        return False
-
-    def _settle(self, write: PortalWrite, result: Any, report: ApplyReport) -> BitrixError | None:
+    def _settle(
+        self, write: PortalWrite, result: Any, report: ApplyReport, outcome: _Outcome
+    ) -> BitrixError | None:
         """Record one write's outcome; return the error when it is worth a retry."""
         if not isinstance(result, BitrixError):
-            self._done(write, result)
+            outcome.done(write, result)
             report.written.append(write.key)
             return None
         if not _is_permanent(result):
             return result
         report.failed[write.key] = str(result)
-        self._mark(write, EFFECT_DONE, f"error: {result}")
+        outcome.marks.append(_mark(write, EFFECT_DONE, f"error: {result}"))
         log.error("write %s failed for good: %s", write.key, result)
         return None
-
-    def _mark(self, write: PortalWrite, status: str, result: str = "") -> None:
-        self.store.mark_effect(write.key, type(write).__name__, _task_of(write), status, result)
-
-    def _done(self, write: PortalWrite, result: Any) -> None:
-        self.store.mark_effect(
-            write.key, type(write).__name__, _task_of(write), EFFECT_DONE, str(result)[:200]
-        )
-        if isinstance(write, AddComment):
-            object_id = int(result) if str(result).isdigit() else 0
-            self.store.record_own_write(write.task_id, "comment", object_id, write.text)
-        elif isinstance(write, CreateTask):
-            task = result.get("task", {}) if isinstance(result, dict) else {}
-            new_id = int(task.get("id") or 0) if isinstance(task, dict) else 0
-            self.store.record_own_write(new_id, "task", new_id)
 
     def _clock(self, effect: StartClock | StopClock) -> None:
         """Store what the handler decided (rules.sla.plan_clock, the client's regulation)."""
@@ -220,6 +213,38 @@ class EffectApplier:
             due_at=effect.due_at,
             remind_at=effect.remind_at,
         )
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """The effect-log rows and own writes one apply collects for its closing transaction."""
+
+    marks: list[EffectMark] = field(default_factory=list)
+    own: list[OwnWrite] = field(default_factory=list)
+
+    def done(self, write: PortalWrite, result: Any) -> None:
+        self.marks.append(_mark(write, EFFECT_DONE, str(result)[:200]))
+        if isinstance(write, AddComment):
+            object_id = int(result) if str(result).isdigit() else 0
+            self.own.append(OwnWrite(write.task_id, "comment", object_id, write.text))
+        elif isinstance(write, CreateTask):
+            task = result.get("task", {}) if isinstance(result, dict) else {}
+            new_id = int(task.get("id") or 0) if isinstance(task, dict) else 0
+            self.own.append(OwnWrite(new_id, "task", new_id))
+
+
+def _mark(write: PortalWrite, status: str, result: str = "") -> EffectMark:
+    return EffectMark(write.key, type(write).__name__, _task_of(write), status, result)
+
+
+def _requests(writes: Sequence[PortalWrite]) -> list[OwnWrite]:
+    """A task the app asks for is recorded first: its own ONTASKADD may come before the answer
+    (TaskStore.origin_of_app_task)."""
+    return [
+        OwnWrite(w.origin_task_id, TASK_REQUEST, 0, f"{w.title}\n{w.description}")
+        for w in writes
+        if isinstance(w, CreateTask)
+    ]
 
 
 def _is_permanent(error: BitrixError) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from b24app.storage.database import Database
 from b24app.storage.schema import audit, effects, own_writes, tasks
@@ -18,6 +20,30 @@ from rules.types import CommentFacts, TaskFacts, TaskId, TaskState
 
 EFFECT_STARTED, EFFECT_DONE, EFFECT_SHADOW = "started", "done", "shadow"
 TASK_REQUEST = "task_request"  # own_writes: a task the app asked the portal to create
+
+
+KEYS_PER_QUERY = 500  # well under SQLite's 999 bound parameters
+
+
+@dataclass(frozen=True, slots=True)
+class EffectMark:
+    """One row of the effect log to write: a write started, done, shadowed or failed."""
+
+    key: str
+    kind: str
+    task_id: int
+    status: str
+    result: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnWrite:
+    """Something the app wrote itself (a comment id, a created task, a task request)."""
+
+    task_id: int
+    kind: str
+    object_id: int
+    text: str = ""
 
 
 def text_digest(text: str) -> str:
@@ -158,54 +184,135 @@ class TaskStore:
         with self.db.begin() as conn:
             return self._effect_status(conn, key)
 
-    def mark_effect(self, key: str, kind: str, task_id: int, status: str, result: str = "") -> None:
-        values = {"kind": kind, "task_id": task_id, "status": status, "result": result}
+    def effect_statuses(self, keys: Iterable[str]) -> dict[str, str]:
+        """{key: status} of the keys the effect log holds, in one transaction."""
+        wanted = sorted(set(keys))
+        found: dict[str, str] = {}
+        if not wanted:
+            return found
         with self.db.begin() as conn:
-            changed = conn.execute(
-                update(effects)
-                .where(effects.c.member_id == self.member_id, effects.c.key == key)
-                .values(at=self.db.clock(), **values)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(effects).values(
-                        member_id=self.member_id, key=key, at=self.db.clock(), **values
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                rows = conn.execute(
+                    select(effects.c.key, effects.c.status).where(
+                        effects.c.member_id == self.member_id,
+                        effects.c.key.in_(wanted[start : start + KEYS_PER_QUERY]),
+                    )
+                ).all()
+                found.update((str(r.key), str(r.status)) for r in rows)
+        return found
+
+    def mark_effect(self, key: str, kind: str, task_id: int, status: str, result: str = "") -> None:
+        self.log_effects([EffectMark(key, kind, task_id, status, result)])
+
+    def log_effects(self, marks: Sequence[EffectMark], own: Sequence[OwnWrite] = ()) -> None:
+        """Effect-log rows and own writes, all in one transaction."""
+        if marks or own:
+            with self.db.begin() as conn:
+                self._log_effects(conn, marks, own)
+
+    def _log_effects(
+        self, conn: Connection, marks: Sequence[EffectMark], own: Sequence[OwnWrite]
+    ) -> None:
+        now = self.db.clock()
+        if marks:
+            latest = {m.key: m for m in marks}  # the last mark of a key wins
+            keys = list(latest)
+            known: set[str] = set()
+            for start in range(0, len(keys), KEYS_PER_QUERY):
+                known.update(
+                    str(r.key)
+                    for r in conn.execute(
+                        select(effects.c.key).where(
+                            effects.c.member_id == self.member_id,
+                            effects.c.key.in_(keys[start : start + KEYS_PER_QUERY]),
+                        )
                     )
                 )
-
-    def record_own_write(self, task_id: int, kind: str, object_id: int, text: str = "") -> None:
-        with self.db.begin() as conn:
-            conn.execute(
-                insert(own_writes).values(
-                    member_id=self.member_id,
-                    task_id=task_id,
-                    kind=kind,
-                    object_id=object_id,
-                    digest=text_digest(text) if text else "",
-                    at=self.db.clock(),
+            rows = [
+                {
+                    "member_id": self.member_id,
+                    "k": m.key,
+                    "kind": m.kind,
+                    "task_id": m.task_id,
+                    "status": m.status,
+                    "result": m.result,
+                    "at": now,
+                }
+                for m in latest.values()
+            ]
+            updates = [{f"b_{k}": v for k, v in r.items()} for r in rows if r["k"] in known]
+            inserts = [{**r, "key": r.pop("k")} for r in rows if r["k"] not in known]
+            if updates:
+                conn.execute(
+                    update(effects)
+                    .where(
+                        effects.c.member_id == bindparam("b_member_id"),
+                        effects.c.key == bindparam("b_k"),
+                    )
+                    .values(
+                        kind=bindparam("b_kind"),
+                        task_id=bindparam("b_task_id"),
+                        status=bindparam("b_status"),
+                        result=bindparam("b_result"),
+                        at=bindparam("b_at"),
+                    ),
+                    updates,
                 )
+            if inserts:
+                conn.execute(insert(effects), inserts)
+        if own:
+            conn.execute(
+                insert(own_writes),
+                [
+                    {
+                        "member_id": self.member_id,
+                        "task_id": w.task_id,
+                        "kind": w.kind,
+                        "object_id": w.object_id,
+                        "digest": text_digest(w.text) if w.text else "",
+                        "at": now,
+                    }
+                    for w in own
+                ],
             )
 
+    def record_own_write(self, task_id: int, kind: str, object_id: int, text: str = "") -> None:
+        self.log_effects([], [OwnWrite(task_id, kind, object_id, text)])
+
     # -- state and audit, in one transaction ---------------------------------------------------
-    def save(self, record: TaskRecord | None, entries: list[Audit], *, shadow: bool) -> None:
+    def save(
+        self,
+        record: TaskRecord | None,
+        entries: list[Audit],
+        *,
+        shadow: bool,
+        marks: Sequence[EffectMark] = (),
+        own: Sequence[OwnWrite] = (),
+    ) -> None:
+        """The task's record, its audit entries and (the applier) the outcome of its writes."""
         now = self.db.clock()
         with self.db.begin() as conn:
+            self._log_effects(conn, marks, own)
             if record is not None:
                 self._upsert(conn, record, now)
-            for entry in entries:
+            if entries:
                 conn.execute(
-                    insert(audit).values(
-                        member_id=self.member_id,
-                        task_id=entry.task_id,
-                        at=now,
-                        from_state=entry.from_state,
-                        to_state=entry.to_state,
-                        clause=entry.clause,
-                        trigger=entry.trigger,
-                        decision=entry.decision,
-                        details=json.dumps(entry.details, ensure_ascii=False, default=str),
-                        shadow=shadow,
-                    )
+                    insert(audit),
+                    [
+                        {
+                            "member_id": self.member_id,
+                            "task_id": entry.task_id,
+                            "at": now,
+                            "from_state": entry.from_state,
+                            "to_state": entry.to_state,
+                            "clause": entry.clause,
+                            "trigger": entry.trigger,
+                            "decision": entry.decision,
+                            "details": json.dumps(entry.details, ensure_ascii=False, default=str),
+                            "shadow": shadow,
+                        }
+                        for entry in entries
+                    ],
                 )
 
     def _upsert(self, conn: Connection, record: TaskRecord, now: float) -> None:

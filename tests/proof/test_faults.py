@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from b24app.applier import EffectApplier
+from b24app import applier as applier_module
 from b24demo.stack import LocalStack
 from bench import faults
 from bench.common import Tally, World, app_comments
+from handlers.effects import PortalWrite
 
 QUICK = faults.Scale(
     rate_limit_seconds=3.0,
@@ -63,16 +64,16 @@ def test_comment_sent_before_a_crash_is_not_written_again(
     with LocalStack(tmp_path, rate_limit=None, run_worker=False) as stack:
         stack.install()
         world = World.create(stack.portal)
-        real_done = EffectApplier._done
+        real_done = applier_module._Outcome.done
         crashed: list[str] = []
 
-        def die_once(self: EffectApplier, write: object, result: object) -> None:
+        def die_once(self: applier_module._Outcome, write: PortalWrite, result: object) -> None:
             if not crashed:
                 crashed.append(str(result))
                 raise RuntimeError("killed after the write was sent")
-            real_done(self, write, result)  # type: ignore[arg-type]
+            real_done(self, write, result)
 
-        monkeypatch.setattr(EffectApplier, "_done", die_once)
+        monkeypatch.setattr(applier_module._Outcome, "done", die_once)
         task = world.add_task(1, good=False)
         stack.portal.wait_idle()
         stack.worker.drain_all()
