@@ -20,6 +20,7 @@ from b24app.storage.task_store import (
     EFFECT_DONE,
     EFFECT_SHADOW,
     EFFECT_STARTED,
+    OWN_CHANGE,
     TASK_REQUEST,
     EffectMark,
     OwnWrite,
@@ -35,12 +36,18 @@ from handlers.effects import (
     SaveTask,
     StartClock,
     StopClock,
+    TaskAction,
+    UpdateTask,
+    WatchTask,
 )
 from handlers.records import TaskRecord
 from rules.regulation import AppConfig
 from rules.types import TaskId
 
 log = logging.getLogger(__name__)
+
+# writes that change the task itself (its CHANGED_DATE): a comment, fields, status, auditors
+TASK_CHANGES = (AddComment, UpdateTask, TaskAction, WatchTask)
 
 
 class RetryableWriteError(Exception):
@@ -147,6 +154,7 @@ class EffectApplier:
         self.store.log_effects([_mark(w, EFFECT_STARTED) for w in pending], _requests(pending))
         answers = self.gateway.write(pending)
         retryable = [self._settle(w, answers.get(w.key), report, outcome) for w in pending]
+        outcome.own += _own_changes(pending, report, self.gateway.last_write_finished)
         first = next((err for err in retryable if err is not None), None)
         if first is not None:
             self.store.log_effects(outcome.marks, outcome.own)  # keep what did go out
@@ -235,6 +243,20 @@ class _Outcome:
 
 def _mark(write: PortalWrite, status: str, result: str = "") -> EffectMark:
     return EffectMark(write.key, type(write).__name__, _task_of(write), status, result)
+
+
+def _own_changes(
+    writes: Sequence[PortalWrite], report: ApplyReport, finished: float | None
+) -> list[OwnWrite]:
+    """The tasks these writes changed, at the portal's time the write request ended: a
+    CHANGED_DATE not later than that is the app's own change (scheduler.catchup)."""
+    if finished is None:
+        return []
+    written = set(report.written)
+    changed = {
+        w.task_id for w in writes if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id
+    }
+    return [OwnWrite(task_id, OWN_CHANGE, 0, at=finished) for task_id in sorted(changed)]
 
 
 def _requests(writes: Sequence[PortalWrite]) -> list[OwnWrite]:

@@ -45,6 +45,7 @@ class InstantTransport(Transport):
 
     def __init__(self) -> None:
         self.batch_sizes: list[int] = []
+        self.windows = {}  # the operating-time windows BitrixClient keeps per endpoint
 
     def post(self, endpoint: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         cmd = params.get("cmd") or {}

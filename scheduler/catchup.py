@@ -189,13 +189,39 @@ def sweep_changed_tasks(services: Services, portal: Portal) -> int:
 
 
 def _sweep(services: Services, portal: Portal, since: datetime) -> int:
+    """Queue a re-read of every task changed since `since`, except where the app has seen the
+    last change already: CHANGED_DATE not later than the portal's clock at the end of the app's
+    own write to the task (TaskStore.own_changes), or than the end of the app's processing of
+    an event of the task (the same test as for offline records, _seen_after). A change by
+    anyone else after that is later, so it is read."""
     gateway = services.gateway_for(portal.member_id)
     if gateway is None:
         return 0
-    queued = 0
-    for task_id, _changed in gateway.changed_task_ids(since - SWEEP_OVERLAP):
+    changed = gateway.changed_task_ids(since - SWEEP_OVERLAP)
+    ids = [task_id for task_id, _ in changed]
+    own = services.task_store(portal.member_id).own_changes(ids)
+    seen = services.inbox.last_processed(portal.member_id, ids)
+    queued = skipped = 0
+    for task_id, changed_date in changed:
+        if _is_seen(changed_date, own.get(task_id), seen.get(task_id)):
+            skipped += 1
+            continue
         queued += services.inbox.queue_task_update(portal.member_id, task_id, source="sweep")
+    if skipped:
+        member = portal.member_id
+        log.info("portal %s: %d tasks changed last by the app: not re-read", member, skipped)
     return queued
+
+
+def _is_seen(changed_date: str, *seen_at: float | None) -> bool:
+    known = [at for at in seen_at if at is not None]
+    if not known or not changed_date:
+        return False
+    try:
+        changed = datetime.fromisoformat(changed_date).timestamp()
+    except ValueError:
+        return False
+    return changed <= max(known)
 
 
 def _seen_after(services: Services, member_id: str, task_id: int, stamp: Any) -> bool:

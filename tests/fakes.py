@@ -25,6 +25,7 @@ class FakeBitrix:
     time: dict[int, list[TimeEntry]] = field(default_factory=dict)
     written: list[PortalWrite] = field(default_factory=list)
     reads: int = 0
+    last_write_finished: float | None = None  # the fake has no portal clock (PortalGateway)
     now: datetime | None = None  # the time a created task gets (the harness keeps it current)
     _ids: Any = field(default_factory=lambda: itertools.count(9000))
 

@@ -53,6 +53,9 @@ class BatchResult:
     errors: dict[str, BitrixError]
     totals: dict[str, int]
     next: dict[str, int]
+    # the portal's clock when it finished the request (the answer's `time.finish`, docs:
+    # b24-rest-docs _includes/result-common-data.md); None when the answer has no time block
+    finished_at: float | None = None
 
 
 class BitrixClient:
@@ -141,6 +144,7 @@ class BitrixClient:
             errors=errors,
             totals=_as_dict(body.get("result_total")),
             next=_as_dict(body.get("result_next")),
+            finished_at=_finish_time(answer.get("time")),
         )
 
     def _command_error(self, err: Mapping[str, Any], method: str) -> BitrixError:
@@ -275,3 +279,8 @@ def _stringify(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _as_dict(value: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _finish_time(block: Any) -> float | None:
+    finish = block.get("finish") if isinstance(block, dict) else None
+    return float(finish) if isinstance(finish, int | float) else None

@@ -55,6 +55,8 @@ class PortalGateway:
         # api-reference/chats/notifications/im-notify-system-add.md)
         self.notify_client_id = notify_client_id
         self.tz = tz  # the portal's zone (the calendar's): dates without an offset are in it
+        # the portal's clock when the last write() finished (None: not known)
+        self.last_write_finished: float | None = None
 
     @property
     def app_user_id(self) -> UserId:
@@ -274,11 +276,19 @@ class PortalGateway:
     # -- writes --------------------------------------------------------------------------------
     def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         """Perform writes in batch requests; returns {effect key: result or BitrixError}."""
+        self.last_write_finished = None
         if not writes:
             return {}
-        return write_all(
-            self.client, writes, connector=self.connector, notify_client_id=self.notify_client_id
+        finished: list[float] = []
+        answers = write_all(
+            self.client,
+            writes,
+            connector=self.connector,
+            notify_client_id=self.notify_client_id,
+            finished=finished,
         )
+        self.last_write_finished = max(finished, default=None)
+        return answers
 
 
 def _time_query(task_id: int, after_id: int) -> dict[str, Any]:

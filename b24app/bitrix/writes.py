@@ -31,8 +31,10 @@ def write_all(
     *,
     connector: str = "",
     notify_client_id: str = "",
+    finished: list[float] | None = None,
 ) -> dict[str, Any]:
-    """Perform writes, 50 to a batch request; returns {effect key: result or BitrixError}."""
+    """Perform writes, 50 to a batch request; returns {effect key: result or BitrixError}.
+    `finished` collects the portal's time at the end of each batch request."""
     commands = {w.key: write_command(w, notify_client_id) for w in writes}
     outcome: dict[str, Any] = {}
     keys = list(commands)
@@ -41,6 +43,8 @@ def write_all(
         batch = client.batch(chunk, connector=connector, send_without_connector=True)
         for key in chunk:
             outcome[key] = batch.errors.get(key, batch.results.get(key))
+        if finished is not None and batch.finished_at is not None:
+            finished.append(batch.finished_at)
     return outcome
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from b24app.storage.database import Database
 from b24app.storage.schema import audit, effects, own_writes, tasks
@@ -20,6 +20,9 @@ from rules.types import CommentFacts, TaskFacts, TaskId, TaskState
 
 EFFECT_STARTED, EFFECT_DONE, EFFECT_SHADOW = "started", "done", "shadow"
 TASK_REQUEST = "task_request"  # own_writes: a task the app asked the portal to create
+# own_writes: the app changed the task (comment, fields, status); `at` is the portal's clock at
+# the end of that write request, comparable with the task's CHANGED_DATE
+OWN_CHANGE = "change"
 
 
 KEYS_PER_QUERY = 500  # well under SQLite's 999 bound parameters
@@ -44,6 +47,7 @@ class OwnWrite:
     kind: str
     object_id: int
     text: str = ""
+    at: float | None = None  # None: now by the app's clock
 
 
 def text_digest(text: str) -> str:
@@ -150,6 +154,24 @@ class TaskStore:
                 )
             ).first()
         return None if row is None else TaskId(int(row.task_id))
+
+    def own_changes(self, task_ids: Iterable[int]) -> dict[int, float]:
+        """{task id: portal time of the app's latest own change} for the tasks it changed."""
+        wanted = sorted(set(task_ids))
+        found: dict[int, float] = {}
+        with self.db.begin() as conn:
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                rows = conn.execute(
+                    select(own_writes.c.task_id, func.max(own_writes.c.at).label("at"))
+                    .where(
+                        own_writes.c.member_id == self.member_id,
+                        own_writes.c.kind == OWN_CHANGE,
+                        own_writes.c.task_id.in_(wanted[start : start + KEYS_PER_QUERY]),
+                    )
+                    .group_by(own_writes.c.task_id)
+                ).all()
+                found.update((int(r.task_id), float(r.at)) for r in rows)
+        return found
 
     def record_task_request(self, origin_task_id: int, title: str, description: str) -> None:
         self.record_own_write(origin_task_id, TASK_REQUEST, 0, f"{title}\n{description}")
@@ -270,7 +292,7 @@ class TaskStore:
                         "kind": w.kind,
                         "object_id": w.object_id,
                         "digest": text_digest(w.text) if w.text else "",
-                        "at": now,
+                        "at": now if w.at is None else w.at,
                     }
                     for w in own
                 ],
