@@ -68,6 +68,16 @@ class ApplyReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class PreparedApply:
+    """One event's effects between EffectApplier.prepare and EffectApplier.complete."""
+
+    effects: Sequence[Effect]
+    report: ApplyReport = field(default_factory=ApplyReport)
+    outcome: _Outcome = field(default_factory=lambda: _Outcome())
+    pending: list[PortalWrite] = field(default_factory=list)
+
+
 class EffectApplier:
     """Performs effects for one portal."""
 
@@ -90,12 +100,80 @@ class EffectApplier:
     def apply(self, effects: Sequence[Effect]) -> ApplyReport:
         """Writes first (the effect log says which are done), then clocks, then one transaction
         with the writes' outcomes, the task record and the audit entries."""
-        report = ApplyReport()
-        writes: list[PortalWrite] = [
-            e for e in effects if not isinstance(e, SaveTask | Audit | StartClock | StopClock)
-        ]
-        outcome = _Outcome()
-        self._write(writes, report, outcome)
+        [result] = self.complete([self.prepare(effects)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def prepare(self, effects: Sequence[Effect]) -> PreparedApply:
+        """Step one of apply: what the effect log holds as done is skipped, a comment left
+        `started` by a crash is looked for on the portal, and the writes to send are logged
+        `started` (committed) before any request goes out. A handler run after this sees them,
+        so several events can be prepared one after the other and completed together."""
+        prepared = PreparedApply(effects=effects)
+        writes = _writes_of(effects)
+        statuses = self.store.effect_statuses(w.key for w in writes)
+        pending: list[PortalWrite] = []
+        for write in writes:
+            if statuses.get(write.key) in (EFFECT_DONE, EFFECT_SHADOW):
+                prepared.report.skipped.append(write.key)
+            else:
+                pending.append(write)
+        if not pending:
+            return prepared
+        if self.shadow:
+            marks = []
+            for write in pending:
+                marks.append(_mark(write, EFFECT_SHADOW))
+                prepared.report.shadowed.append(write.key)
+                log.info("shadow mode: would %s", _describe(write))
+            self.store.log_effects(marks, _requests(pending))
+            return prepared
+        pending = self._settle_in_doubt(pending, statuses, prepared.report, prepared.outcome)
+        if pending:
+            self.store.log_effects([_mark(w, EFFECT_STARTED) for w in pending], _requests(pending))
+        prepared.pending = pending
+        return prepared
+
+    def complete(self, prepared: Sequence[PreparedApply]) -> list[ApplyReport | Exception]:
+        """Step two: the prepared writes of every event go out together (50 to a request), then
+        each event's clocks, record, audit and write outcomes are stored. Per event: its report,
+        or a RetryableWriteError when one of its writes is worth a retry (its record is not
+        saved then; the event runs again)."""
+        pending = [w for p in prepared for w in p.pending]
+        answers: dict[str, Any] = {}
+        finished: float | None = None
+        if pending:
+            assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
+            answers = self.gateway.write(pending)
+            finished = self.gateway.last_write_finished
+        retry: dict[str, BitrixError] = {}
+        for item in prepared:
+            for write in item.pending:
+                error = self._settle(write, answers.get(write.key), item.report, item.outcome)
+                if error is not None:
+                    retry[write.key] = error
+            item.outcome.own += _own_changes(item.pending, item.report, finished)
+        alone = len(prepared) == 1
+        if not alone:  # the outcomes of the round in one transaction, then each event's own
+            self.store.log_effects(
+                [m for p in prepared for m in p.outcome.marks],
+                [o for p in prepared for o in p.outcome.own],
+            )
+        results: list[ApplyReport | Exception] = []
+        for item in prepared:
+            failed = [retry[w.key] for w in item.pending if w.key in retry]
+            if failed:
+                if alone:
+                    self.store.log_effects(item.outcome.marks, item.outcome.own)
+                results.append(RetryableWriteError(failed[0]))
+                continue
+            self._finish(item.effects, item.report, item.outcome if alone else _Outcome())
+            results.append(item.report)
+        return results
+
+    def _finish(self, effects: Sequence[Effect], report: ApplyReport, outcome: _Outcome) -> None:
+        writes = _writes_of(effects)
         for effect in effects:
             if isinstance(effect, StartClock | StopClock):
                 self._clock(effect)
@@ -125,40 +203,6 @@ class EffectApplier:
                 entry.to_state or "-",
                 extra={"member_id": self.store.member_id, "task_id": entry.task_id},
             )
-        return report
-
-    def _write(self, writes: list[PortalWrite], report: ApplyReport, outcome: _Outcome) -> None:
-        """Send what the effect log does not hold as done. `started` is committed before the
-        request goes out; the answers are added to `outcome`, stored with the record."""
-        statuses = self.store.effect_statuses(w.key for w in writes)
-        pending: list[PortalWrite] = []
-        for write in writes:
-            if statuses.get(write.key) in (EFFECT_DONE, EFFECT_SHADOW):
-                report.skipped.append(write.key)
-            else:
-                pending.append(write)
-        if not pending:
-            return
-        if self.shadow:
-            for write in pending:
-                outcome.marks.append(_mark(write, EFFECT_SHADOW))
-                report.shadowed.append(write.key)
-                log.info("shadow mode: would %s", _describe(write))
-            self.store.log_effects(outcome.marks, _requests(pending))
-            outcome.marks.clear()
-            return
-        assert self.gateway is not None  # noqa: S101 - shadow covers the None case
-        pending = self._settle_in_doubt(pending, statuses, report, outcome)
-        if not pending:
-            return
-        self.store.log_effects([_mark(w, EFFECT_STARTED) for w in pending], _requests(pending))
-        answers = self.gateway.write(pending)
-        retryable = [self._settle(w, answers.get(w.key), report, outcome) for w in pending]
-        outcome.own += _own_changes(pending, report, self.gateway.last_write_finished)
-        first = next((err for err in retryable if err is not None), None)
-        if first is not None:
-            self.store.log_effects(outcome.marks, outcome.own)  # keep what did go out
-            raise RetryableWriteError(first)
 
     def _settle_in_doubt(
         self,
@@ -257,6 +301,10 @@ def _own_changes(
         w.task_id for w in writes if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id
     }
     return [OwnWrite(task_id, OWN_CHANGE, 0, at=finished) for task_id in sorted(changed)]
+
+
+def _writes_of(effects: Sequence[Effect]) -> list[PortalWrite]:
+    return [e for e in effects if not isinstance(e, SaveTask | Audit | StartClock | StopClock)]
 
 
 def _requests(writes: Sequence[PortalWrite]) -> list[OwnWrite]:

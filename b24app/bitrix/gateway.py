@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = ZoneInfo(CalendarConfig().timezone)
 TIME_PAGE = 50  # task.elapseditem.getlist answers at most 50 rows
+TASKS_PER_READ = 16  # a task read is 3 commands (task, creator, responsible); a batch holds 50
 
 
 class PortalGateway:
@@ -57,23 +58,43 @@ class PortalGateway:
         self.tz = tz  # the portal's zone (the calendar's): dates without an offset are in it
         # the portal's clock when the last write() finished (None: not known)
         self.last_write_finished: float | None = None
+        self._prefetched: dict[TaskId, TaskSnapshot | None] = {}
 
     @property
     def app_user_id(self) -> UserId:
         return self._app_user_id
 
     # -- tasks and comments --------------------------------------------------------------------
+    def prefetch_tasks(self, task_ids: Sequence[TaskId]) -> None:
+        """Read several tasks (+ creator + responsible) in as few batch requests as fit: the next
+        load_task of each (without time entries) is answered from here, once. The worker reads
+        the tasks of the events it claimed together this way."""
+        ids = list(dict.fromkeys(task_ids))
+        for start in range(0, len(ids), TASKS_PER_READ):
+            chunk = ids[start : start + TASKS_PER_READ]
+            commands: dict[str, tuple[str, dict[str, Any]]] = {}
+            for task_id in chunk:
+                commands.update(_task_commands(task_id, f"{task_id}"))
+            batch = self.client.batch(commands)
+            for task_id in chunk:
+                try:
+                    self._prefetched[task_id] = self._snapshot(batch, task_id, f"{task_id}", False)
+                except BitrixError:
+                    continue  # left to load_task, which reads it again and raises there
+
     def load_task(self, task_id: TaskId, *, with_time_entries: bool = False) -> TaskSnapshot | None:
         """Task + creator + responsible (+ time entries when asked) in one request."""
-        commands: dict[str, tuple[str, dict[str, Any]]] = {
-            "task": ("tasks.task.get", {"taskId": task_id, "select": TASK_SELECT}),
-            "creator": ("user.get", {"FILTER": {"ID": "$result[task][task][createdBy]"}}),
-            "responsible": ("user.get", {"FILTER": {"ID": "$result[task][task][responsibleId]"}}),
-        }
+        if not with_time_entries and task_id in self._prefetched:
+            return self._prefetched.pop(task_id)
+        commands = _task_commands(task_id, "")
         if with_time_entries:
             commands["time"] = ("task.elapseditem.getlist", _time_query(task_id, 0))
-        batch = self.client.batch(commands)
-        raw = _task_from(batch)
+        return self._snapshot(self.client.batch(commands), task_id, "", with_time_entries)
+
+    def _snapshot(
+        self, batch: BatchResult, task_id: TaskId, suffix: str, with_time_entries: bool
+    ) -> TaskSnapshot | None:
+        raw = _task_from(batch, "task" + suffix)
         if raw is None:
             return None
         entries = None
@@ -81,7 +102,7 @@ class PortalGateway:
             if "time" in batch.errors:
                 raise batch.errors["time"]
             entries = self._more_time_entries(task_id, self._time_rows(batch.results.get("time")))
-        users = _users_from(batch, "creator", "responsible")
+        users = _users_from(batch, "creator" + suffix, "responsible" + suffix)
         return TaskSnapshot(task=task_facts(raw, self.tz), users=users, time_entries=entries)
 
     def load_comment(
@@ -302,13 +323,26 @@ def _time_query(task_id: int, after_id: int) -> dict[str, Any]:
     }
 
 
-def _task_from(batch: BatchResult) -> dict[str, Any] | None:
-    if "task" in batch.errors:
-        err = batch.errors["task"]
+def _task_commands(task_id: TaskId, suffix: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The task and its creator and responsible (chained with $result), keys ending in suffix."""
+    task = "task" + suffix
+    return {
+        task: ("tasks.task.get", {"taskId": task_id, "select": TASK_SELECT}),
+        "creator" + suffix: ("user.get", {"FILTER": {"ID": f"$result[{task}][task][createdBy]"}}),
+        "responsible" + suffix: (
+            "user.get",
+            {"FILTER": {"ID": f"$result[{task}][task][responsibleId]"}},
+        ),
+    }
+
+
+def _task_from(batch: BatchResult, key: str = "task") -> dict[str, Any] | None:
+    if key in batch.errors:
+        err = batch.errors[key]
         if err.code in NOT_FOUND_CODES:
             return None
         raise err
-    result = batch.results.get("task")
+    result = batch.results.get(key)
     task = result.get("task") if isinstance(result, dict) else None
     return task if isinstance(task, dict) else None
 
