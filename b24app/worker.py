@@ -7,8 +7,10 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 
-from b24app.applier import RetryableWriteError
+from b24app.applier import ApplyReport, EffectApplier, PreparedApply, RetryableWriteError
 from b24app.bitrix.errors import (
     AuthRevokedError,
     BitrixError,
@@ -16,6 +18,7 @@ from b24app.bitrix.errors import (
     PortalUnavailableError,
     RateLimitedError,
 )
+from b24app.bitrix.gateway import PortalGateway
 from b24app.services import Services
 from b24app.storage.inbox import InboxItem
 from handlers.effects import WatchTask
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 
 AUTH_RETRY_SECONDS = 600.0
 HEARTBEAT_SECONDS = 10.0
+CLAIM_LIMIT = 50  # events claimed together: their tasks read in one batch, written in one
+TASK_EVENTS = ("ONTASKADD", "ONTASKUPDATE")
 
 
 class Worker:
@@ -63,15 +68,81 @@ class Worker:
                 log.exception("worker %s: heartbeat failed", self.worker_id)
             stop.wait(HEARTBEAT_SECONDS)
 
-    def drain(self, limit: int = 10) -> int:
-        """Claim and process one batch of due events; returns how many were claimed."""
+    def drain(self, limit: int = CLAIM_LIMIT) -> int:
+        """Claim and process one batch of due events; returns how many were claimed.
+
+        Events about tasks the app does not know yet (a burst of new tasks) are processed
+        together: their tasks are read in shared batch requests and their writes go out in
+        one; every other event is processed on its own, in the order claimed."""
         if time.monotonic() - self._last_beat > HEARTBEAT_SECONDS:
             self._last_beat = time.monotonic()
             self.services.inbox.heartbeat(self.worker_id)
         items = self.services.inbox.claim(self.worker_id, limit)
+        together = self._new_task_events(items)
+        for member_id, group in together.items():
+            self._process_together(member_id, group)
+        grouped = {item.id for group in together.values() for item in group}
         for item in items:
-            self.process(item)
+            if item.id not in grouped:
+                self.process(item)
         return len(items)
+
+    def _new_task_events(self, items: list[InboxItem]) -> dict[str, list[InboxItem]]:
+        """Per portal, the first events of tasks the app has no record of, when more than one:
+        such a handler reads the task without its time entries and nothing else of the app's
+        state but what prepare() commits, so they can run one after the other and write
+        together. Any later event of the same task waits for its own turn."""
+        seen: set[tuple[str, int]] = set()
+        groups: dict[str, list[InboxItem]] = {}
+        for item in items:
+            key = (item.member_id, item.task_id)
+            first = key not in seen
+            seen.add(key)
+            if not first or item.event not in TASK_EVENTS or not item.task_id:
+                continue
+            if self.services.task_store(item.member_id).get_task(TaskId(item.task_id)):
+                continue
+            groups.setdefault(item.member_id, []).append(item)
+        return {member: group for member, group in groups.items() if len(group) > 1}
+
+    def _process_together(self, member_id: str, items: list[InboxItem]) -> None:
+        services = self.services
+        gateway = services.gateway_for(member_id)
+        if gateway is None:
+            for item in items:
+                self.process(item)
+            return
+        try:
+            gateway.prefetch_tasks([TaskId(item.task_id) for item in items])
+        except BitrixError:
+            log.warning("reading %d tasks together failed; one by one instead", len(items))
+        applier = services.applier_for(member_id, gateway)
+        prepared: list[tuple[InboxItem, PreparedApply]] = []
+        for item in items:
+            self._run(item, partial(self._prepare, item, gateway, applier, prepared))
+        if not prepared:
+            return
+        try:
+            results: list[ApplyReport | Exception] = applier.complete([p for _, p in prepared])
+        except Exception as exc:  # the shared write request itself failed: each event retries
+            results = [exc] * len(prepared)
+        for (item, _), result in zip(prepared, results, strict=True):
+            self._run(item, partial(_reason_or_raise, result))
+
+    def _prepare(
+        self,
+        item: InboxItem,
+        gateway: PortalGateway,
+        applier: EffectApplier,
+        prepared: list[tuple[InboxItem, PreparedApply]],
+    ) -> str | None:
+        """Run the handler and log its writes `started`; None: its writes are still to come."""
+        ctx = self.services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
+        outcome = self.services.router.dispatch(_handler_event(item), ctx)
+        if outcome.ignored:
+            return outcome.ignored
+        prepared.append((item, applier.prepare(outcome.effects)))
+        return None
 
     def drain_all(self, max_rounds: int = 1000) -> int:
         total = 0
@@ -83,10 +154,15 @@ class Worker:
         return total
 
     def process(self, item: InboxItem) -> None:
+        self._run(item, lambda: self._handle(item))
+
+    def _run(self, item: InboxItem, step: Callable[[], str | None]) -> None:
+        """Run one event's step; finish the row with its reason, or fail it as the error says.
+        A step that returns None has more to do later (its row stays claimed)."""
         inbox = self.services.inbox
         extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
         try:
-            reason = self._handle(item)
+            reason = step()
         except RateLimitedError as exc:
             inbox.fail(item, str(exc), retry_after=exc.retry_after, transient=True)
             log.warning(
@@ -136,9 +212,15 @@ class Worker:
                 extra=extra,
             )
         else:
-            inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
-            if reason:
-                log.info("event %s ignored: %s", item.id, reason, extra=extra)
+            self._finish(item, reason)
+
+    def _finish(self, item: InboxItem, reason: str | None) -> None:
+        if reason is None:  # the step has more to do later
+            return
+        self.services.inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
+        if reason:
+            extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
+            log.info("event %s ignored: %s", item.id, reason, extra=extra)
 
     def _join_task_chat(self, item: InboxItem) -> bool:
         """A tracked task whose chat is closed to the app's user: become its auditor (once per
@@ -164,19 +246,29 @@ class Worker:
         gateway = services.gateway_for(item.member_id)
         if gateway is None:
             return "the portal is not installed"
-        event = HandlerEvent(
-            name=item.event,
-            task_id=TaskId(item.task_id),
-            comment_id=_field(item, "ID") if "COMMENT" in item.event else 0,
-            message_id=_field(item, "MESSAGE_ID"),
-            data=item.data,
-        )
         ctx = services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
-        outcome = services.router.dispatch(event, ctx)
+        outcome = services.router.dispatch(_handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
         services.applier_for(item.member_id, gateway).apply(outcome.effects)
         return ""
+
+
+def _handler_event(item: InboxItem) -> HandlerEvent:
+    return HandlerEvent(
+        name=item.event,
+        task_id=TaskId(item.task_id),
+        comment_id=_field(item, "ID") if "COMMENT" in item.event else 0,
+        message_id=_field(item, "MESSAGE_ID"),
+        data=item.data,
+    )
+
+
+def _reason_or_raise(result: ApplyReport | Exception) -> str:
+    """An event's share of a shared apply: done ('' = not ignored), or its error."""
+    if isinstance(result, Exception):
+        raise result
+    return ""
 
 
 def _field(item: InboxItem, key: str) -> int:

@@ -119,6 +119,8 @@ class AppProcess:
         self.env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - a harmless default for HOME
+            # a benchmark of another tree (PYTHONPATH=<its copy>) runs that tree's app too
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
             "B24APP_DATA_DIR": str(data_dir),
             "B24APP_PUBLIC_URL": self.public_url,
             "B24_CLIENT_ID": portal.client_id,

@@ -1,0 +1,50 @@
+"""The worker reads the tasks of the new-task events it claimed in shared batch requests and
+sends their writes together (b24app.worker.Worker.drain), with the same outcome as one event at
+a time: the same comments (the regulation summary once per company), the same states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from b24demo.stack import LocalStack
+from bench.common import APP_USER, World, app_comments
+
+TASKS = 7  # every third one is refused (bench.common.World.add_task)
+
+
+def _run(tmp_path: Path, *, limit: int) -> tuple[dict[int, str], list[tuple[int, str]], int]:
+    """(state per task, the app's comments per task, requests of the first round); tasks are
+    numbered in the order they were set."""
+    with LocalStack(tmp_path, rate_limit=None, run_worker=False) as stack:
+        stack.install()
+        world = World.create(stack.portal)
+        tasks = [world.add_task(n) for n in range(1, TASKS + 1)]
+        stack.portal.wait_idle()
+        stack.portal.reset_log()
+        stack.worker.drain(limit=limit)
+        first_round = stack.portal.count()
+        stack.settle()
+        assert set(app_comments(stack.portal)) == set(tasks)
+        store = stack.services.task_store(stack.member_id)
+        states = {}
+        for n, task_id in enumerate(tasks):
+            record = store.get_task(task_id)  # type: ignore[arg-type]
+            assert record is not None
+            states[n] = record.state.value
+        number = {task_id: n for n, task_id in enumerate(tasks)}
+        with stack.portal.core.lock:
+            comments = sorted(
+                (number[c.task_id], c.message)
+                for c in stack.portal.core.state.comments.values()
+                if c.author_id == APP_USER
+            )
+        return states, comments, first_round
+
+
+def test_new_task_events_claimed_together_cost_one_read_and_one_write(tmp_path: Path) -> None:
+    one_by_one = _run(tmp_path / "single", limit=1)
+    together = _run(tmp_path / "together", limit=50)
+    assert together[0] == one_by_one[0]
+    assert together[1] == one_by_one[1]
+    assert one_by_one[2] == 2  # the first event alone: one read batch + one write batch
+    assert together[2] == 2  # all seven: one read batch (3 commands each) + one write batch
