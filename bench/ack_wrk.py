@@ -137,6 +137,7 @@ def start_app(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - a harmless default
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # another tree's app (bench.common)
         "B24APP_DATA_DIR": str(data_dir),
         "B24_WEBHOOK_URL": WEBHOOK_URL,
         "B24_APPLICATION_TOKEN": TOKEN,
