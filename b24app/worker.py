@@ -82,9 +82,14 @@ class Worker:
         for member_id, group in together.items():
             self._process_together(member_id, group)
         grouped = {item.id for group in together.values() for item in group}
-        for item in items:
-            if item.id not in grouped:
-                self.process(item)
+        alone = [item for item in items if item.id not in grouped]
+        started = time.monotonic()
+        for n, item in enumerate(alone):
+            if time.monotonic() - started > self.services.inbox.lease_seconds / 3:
+                # a slow portal: the rest goes back before its lease could run out
+                self.services.inbox.release(self.worker_id, [i.id for i in alone[n:]])
+                return n + len(grouped)
+            self.process(item)
         return len(items)
 
     def _new_task_events(self, items: list[InboxItem]) -> dict[str, list[InboxItem]]:

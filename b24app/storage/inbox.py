@@ -236,6 +236,26 @@ class Inbox:
                 .values(status=PENDING, lease_until=0.0, next_attempt_at=0.0)
             ).rowcount
 
+    def release(self, worker_id: str, item_ids: Sequence[int]) -> int:
+        """Hand claimed rows back untouched (due at once, the claim's attempt not counted)."""
+        if not item_ids:
+            return 0
+        with self.db.begin() as conn:
+            return conn.execute(
+                update(inbox)
+                .where(
+                    inbox.c.id.in_(list(item_ids)),
+                    inbox.c.status == PROCESSING,
+                    inbox.c.claimed_by == worker_id,
+                )
+                .values(
+                    status=PENDING,
+                    lease_until=0.0,
+                    next_attempt_at=0.0,
+                    attempts=inbox.c.attempts - 1,
+                )
+            ).rowcount
+
     def resume_portal(self, member_id: str) -> int:
         """After a (re)install: events waiting out an auth back-off go again now."""
         with self.db.begin() as conn:

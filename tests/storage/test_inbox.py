@@ -136,3 +136,13 @@ def test_workers_that_stop_beating_lose_their_claims_at_once(db: Database) -> No
     assert [i.id for i in inbox.claim("alive", 10)] == [1]
     assert inbox.release_claims_of_dead_workers() == 0  # "alive" holds it and beats
     database.dispose()
+
+
+def test_released_rows_are_claimed_again_without_a_counted_attempt(db: Database) -> None:
+    inbox = Inbox(db)
+    put(inbox, 3)
+    first = inbox.claim("w", 3)
+    assert inbox.release("other", [first[1].id]) == 0  # only the claimer hands rows back
+    assert inbox.release("w", [first[1].id, first[2].id]) == 2
+    again = inbox.claim("w2", 3)
+    assert [(i.id, i.attempts) for i in again] == [(first[1].id, 1), (first[2].id, 1)]
