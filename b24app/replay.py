@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from b24app.bitrix.events import InboxEvent
 from b24app.bitrix.gateway import PortalGateway
 from b24app.config.settings import Settings
 from b24app.services import Services
@@ -168,16 +169,15 @@ def play(history: History, config: AppConfig, app_user_id: int) -> list[dict[str
 def _deliver(
     services: Services, worker: Worker, name: str, task_id: int, comment_id: int, n: int
 ) -> None:
-    fields = (
-        {"ID": str(comment_id), "TASK_ID": str(task_id)} if comment_id else {"ID": str(task_id)}
-    )
-    services.inbox.put_raw(
-        dedup_key=f"replay-{n}",
-        member_id="replay",
-        name=name,
-        task_id=task_id,
-        data={"FIELDS_AFTER": fields},
-        source="replay",
+    services.inbox.put(
+        InboxEvent(
+            member_id="replay",
+            name=name,
+            task_id=task_id,
+            dedup_key=f"replay-{n}",
+            comment_id=comment_id,
+            source="replay",
+        )
     )
     worker.drain_all()
 
