@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from rules.estimate import Estimate
-from rules.estimate_text import MONTHS_GENITIVE
+from rules.estimate_words import MONTHS_GENITIVE
 from rules.regulation import RegulationConfig
 from rules.sla import clause_of
 from rules.validation import Violation
