@@ -50,15 +50,25 @@ def new_task_of_known_company(facts: Facts) -> HandlerEvent:
     return new_task()(facts)
 
 
-def task_changed(state: TaskState, task: dict[str, Any], **record: Any) -> Given:
-    """The task the app keeps in `state` was changed in the portal."""
+def task_changed(
+    state: TaskState, task: dict[str, Any], *, logged: tuple[int, ...] = (), **record: Any
+) -> Given:
+    """The task the app keeps in `state` was changed in the portal (`logged`: time entries, in
+    minutes, by the integrator)."""
 
     def given(facts: Facts) -> HandlerEvent:
         facts.portal.task(task_facts(**task))
+        for minutes in logged:
+            facts.portal.log_time(TASK, INTEGRATOR, minutes * 60, NOW - timedelta(hours=1))
         facts.store.tasks[TASK] = task_record(state, **record)
         return HandlerEvent("ONTASKUPDATE", TASK)
 
     return given
+
+
+def task_deleted(facts: Facts) -> HandlerEvent:
+    facts.store.tasks[TASK] = task_record(TaskState.IN_PROGRESS)
+    return HandlerEvent("ONTASKDELETE", TASK)
 
 
 def comment(
@@ -99,6 +109,12 @@ ESTIMATED_3H: dict[str, Any] = {
     "estimated_by": INTEGRATOR,
 }
 AWAITING_CHECK: dict[str, Any] = {"status": TaskStatus.SUPPOSEDLY_COMPLETED}
+IN_WORK: dict[str, Any] = {"status": TaskStatus.IN_PROGRESS}
+APPROVED_1H: dict[str, Any] = {
+    "estimate_minutes": 60,
+    "approved_minutes": 60,
+    "last_status": TaskStatus.IN_PROGRESS,
+}
 
 CASES = [
     pytest.param(
@@ -214,6 +230,70 @@ CASES = [
         ),
         (),
         id="defect-after-window-becomes-new-task",
+    ),
+    pytest.param(
+        task_changed(TaskState.AWAITING_ESTIMATE, {"time_estimate_minutes": 45}),
+        Seen(
+            "",
+            ("estimate_auto_accepted",),
+            TaskState.IN_PROGRESS,
+            ("AddComment", "TaskAction(start)"),
+            (),
+        ),
+        ("п. 3.5",),
+        id="estimate-in-the-task-field-accepted",
+    ),
+    pytest.param(
+        task_changed(TaskState.IN_PROGRESS, IN_WORK, logged=(50, 40), **APPROVED_1H),
+        Seen("", ("overrun",), TaskState.REESTIMATE, ("AddComment",), ()),
+        ("п. 3.3", "1 ч 45 мин"),  # п. 3.1: each entry rounded up to 15 min (60 + 45)
+        id="time-past-the-approved-estimate-is-overrun",
+    ),
+    pytest.param(
+        task_changed(TaskState.IN_PROGRESS, IN_WORK, logged=(50,), **APPROVED_1H),
+        Seen("", ("overrun_warning",), TaskState.IN_PROGRESS, ("AddComment",), ()),
+        ("п. 3.3", "100 %"),  # 50 min bills as 1 h: at the estimate, not past it
+        id="time-reaching-the-estimate-warns",
+    ),
+    pytest.param(
+        task_changed(TaskState.IN_PROGRESS, IN_WORK, logged=(35,), **APPROVED_1H),
+        Seen("", (), TaskState.IN_PROGRESS, (), ()),
+        (),
+        id="time-under-80-percent-only-recorded",
+    ),
+    pytest.param(
+        task_changed(
+            TaskState.DONE,
+            {"status": TaskStatus.COMPLETED},
+            last_status=TaskStatus.SUPPOSEDLY_COMPLETED,
+            **delivered(2),
+        ),
+        Seen("", ("client_accepted",), TaskState.CLOSED, (), ()),
+        (),
+        id="client-accepts-the-delivered-task",
+    ),
+    pytest.param(
+        task_deleted,
+        Seen("", ("task_deleted",), TaskState.IN_PROGRESS, (), ()),
+        (),
+        id="task-deleted-keeps-its-record",
+    ),
+    pytest.param(
+        comment(
+            CLIENT,
+            "Согласовано, но только если успеете до пятницы",
+            TaskState.AWAITING_APPROVAL,
+            **ESTIMATED_3H,
+        ),
+        Seen("", ("discussion",), TaskState.AWAITING_APPROVAL, ("Notify",), ()),
+        ("успеете до пятницы",),
+        id="approval-with-a-reservation-goes-to-the-integrator",
+    ),
+    pytest.param(
+        comment(CLIENT, "А где посмотреть результат?", TaskState.DONE, **delivered(2)),
+        Seen("", ("remark_after_delivery",), TaskState.DONE, ("Notify",), ()),
+        ("где посмотреть результат",),
+        id="question-after-done-goes-to-the-integrator",
     ),
     pytest.param(
         own_comment,
