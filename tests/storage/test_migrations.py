@@ -17,14 +17,18 @@ from sqlalchemy import Connection, inspect, text
 
 from b24app.bitrix.events import InboxEvent
 from b24app.cli.main import main
+from b24app.config.settings import Settings
+from b24app.services import Services
 from b24app.storage import migrations
 from b24app.storage.crypto import generate_key
 from b24app.storage.database import Database, SchemaMismatchError, normalise_url
 from b24app.storage.inbox import Inbox
 from b24app.storage.schema import metadata
-from b24app.worker import handler_event
+from b24app.worker import Worker, handler_event
 from handlers.routing import HandlerEvent
-from rules.types import TaskId
+from rules.types import TaskId, TaskState
+from tests.handlers.conftest import INTEGRATOR, MEMBER
+from tests.handlers.seam import CONFIG, NOW, TASK, portal_with_people, task_facts, task_record
 
 LONG_KEY = "u:" + "f" * 64  # a coalesced task-update key (66 characters)
 
@@ -271,3 +275,30 @@ def test_0004_downgrade_gives_the_payload_back(db_url: str) -> None:
         payload = conn.execute(sa.select(inbox_before_0004.c.payload)).scalar_one()
     db.dispose()
     assert json.loads(payload) == data
+
+
+def test_comment_stored_before_0004_is_handled_after_the_upgrade(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The whole way: an estimate comment waiting in the old format at the upgrade is read by
+    the worker after `b24app migrate` and accepted (п. 3.5), exactly once."""
+    portal = portal_with_people()
+    portal.task(task_facts())
+    posted = portal.comment(TASK, INTEGRATOR, "Оценка: 45 минут", NOW)
+    db = Database(db_url)
+    replay(db, "0003")
+    data = {"FIELDS_AFTER": {"ID": str(posted.comment_id), "TASK_ID": str(TASK)}}
+    with db.begin() as conn:
+        insert_pre_0004_row(conn, "k1", MEMBER, "ONTASKCOMMENTADD", TASK, data)
+    replay(db)
+    db.dispose()
+    settings = Settings(data_dir=tmp_path, database_url=db_url, encryption_keys=generate_key())
+    services = Services(settings, CONFIG, clock=NOW.timestamp)
+    services.gateway_for = lambda member_id: portal  # type: ignore[assignment,method-assign,return-value]
+    services.task_store(MEMBER).save(task_record(TaskState.AWAITING_ESTIMATE), [], shadow=False)
+    Worker(services).drain_all()
+    history = [r["decision"] for r in services.task_store(MEMBER).history(TASK)]
+    stats = services.inbox.stats()
+    services.close()
+    assert history == ["estimate_auto_accepted"]
+    assert (stats["done"], stats["pending"], stats["failed"]) == (1, 0, 0)
