@@ -133,6 +133,11 @@ class Environment(BaseSettings):
         return Settings(**values)
 
 
+def environment_names() -> frozenset[str]:
+    """Every variable the app reads (the deploy files are checked against it)."""
+    return frozenset(str(info.alias) for info in Environment.model_fields.values())
+
+
 def _checked(build: Callable[[], Environment]) -> Environment:
     try:
         return build()
@@ -142,7 +147,7 @@ def _checked(build: Callable[[], Environment]) -> Environment:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping of environment variables; a bad value names its variable."""
-    names = {info.alias for info in Environment.model_fields.values()}
+    names = environment_names()
     given = {k: v for k, v in environ.items() if k in names and v.strip()}
     return _checked(lambda: Environment.model_validate(given)).to_settings(environ)
 
