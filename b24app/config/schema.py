@@ -238,7 +238,15 @@ class ChatTable(Table):
 def _overrides_model() -> type[Table]:
     """Any [regulation] key, for one client: the same types and limits, every key optional."""
     fields: dict[str, Any] = {
-        name: (info.annotation, Field(default=None, title=info.title, description=info.description))
+        name: (
+            info.annotation,
+            Field(
+                default=None,
+                title=info.title,
+                description=info.description,
+                json_schema_extra=info.json_schema_extra,
+            ),
+        )
         for name, info in RegulationTable.model_fields.items()
     }
     return create_model("RegulationOverrides", __base__=Table, **fields)
