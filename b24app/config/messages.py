@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from typing import Any
@@ -54,8 +55,10 @@ def schema_errors(exc: ValidationError, model: type[BaseModel]) -> dict[str, str
 def _message(error: Any, model: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = ", ".join(sorted(_known_keys(model, error["loc"][:-1])))
-        return f"неизвестный ключ; допустимые ключи: {known}"
+        known = sorted(_known_keys(model, error["loc"][:-1]))
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        hint = f"может быть, {close[0]}? " if close else ""
+        return f"неизвестный ключ; {hint}допустимые ключи: {', '.join(known)}"
     template = _TEMPLATES.get(kind)
     if template is None:
         return str(error["msg"])  # a custom error's message is Russian already
@@ -110,13 +113,14 @@ _TOML_PHRASES = (
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
 
 
-def toml_error(exc: tomllib.TOMLDecodeError) -> str:
+def toml_error(exc: tomllib.TOMLDecodeError, document: str) -> str:
     """«Файл настроек не читается: строка 3, столбец 5 — не закрыт список «]»»."""
     text = str(exc)
     reason = next((ru for en, ru in _TOML_PHRASES if text.startswith(en)), "ошибка в записи TOML")
     match = _POSITION.search(text)
     if match and match.group(1):
         where = f"строка {match.group(1)}, столбец {match.group(2)}"
-    else:
-        where = "конец файла"
+    else:  # the parser ran out of text: the last line that has any is where it broke
+        lines = document.rstrip().splitlines()
+        where = f"строка {len(lines) or 1} (конец файла)"
     return f"Файл настроек не читается: {where} — {reason}"

@@ -43,11 +43,13 @@ def load_app_config(path: Path | None) -> AppConfig:
     if path is None:
         return AppConfig()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"B24APP_CONFIG: файла {path} нет") from exc
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"B24APP_CONFIG: {path}: {toml_error(exc)}") from exc
+        raise ConfigError(f"B24APP_CONFIG: {path}: {toml_error(exc, text)}") from exc
     return parse_app_config(data)
 
 

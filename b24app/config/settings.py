@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -117,6 +118,11 @@ class Environment(BaseSettings):
     )
     log_level: str | None = _field("B24APP_LOG_LEVEL", "уровень журнала")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("webhook_url")
     @classmethod
     def _webhook_is_a_url(cls, value: str | None) -> str | None:
@@ -155,4 +161,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 def settings_from_environment(env_file: str | None = ".env") -> Settings:
     """Settings from `.env` (if present) overlaid by the real environment."""
     dotenv = env_file if env_file and Path(env_file).is_file() else None
-    return _checked(lambda: Environment(_env_file=dotenv)).to_settings(os.environ)  # type: ignore[call-arg]
+    merged = {k: v for k, v in (dotenv_values(dotenv) if dotenv else {}).items() if v is not None}
+    merged.update(os.environ)  # where the default data directory is (XDG_DATA_HOME, HOME)
+    environment = _checked(lambda: Environment(_env_file=dotenv))  # type: ignore[call-arg]
+    return environment.to_settings(merged)
