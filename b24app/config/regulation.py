@@ -14,13 +14,9 @@ from pydantic import BaseModel, ValidationError
 from b24app.config.errors import ConfigError
 from b24app.config.messages import schema_errors, toml_error
 from b24app.config.problems import config_problems
-from b24app.config.schema import (
-    ChatTable,
-    ClientTable,
-    DocumentSchema,
-    PackagesTable,
-    RatesTable,
-)
+from b24app.config.schema import DocumentSchema
+from b24app.config.schema_clients import ChatTable, ClientTable
+from b24app.config.schema_tables import PackagesTable, RatesTable
 from rules.regulation import (
     DEFAULT_PACKAGES,
     AppConfig,
