@@ -161,6 +161,15 @@ class PortalGateway:
         answer = self.client.call("user.get", {"FILTER": {"ID": ids}})
         return {u.user_id: u for u in (user_facts(r) for r in answer or []) if u}
 
+    def listed_names(self, user_ids: Iterable[int]) -> dict[UserId, str]:
+        """id → «Фамилия Имя» for up to 50 users (one user.get page), as search_users lists them."""
+        ids = sorted(set(user_ids))[:50]
+        if not ids:
+            return {}
+        answer = self.client.call("user.get", {"FILTER": {"ID": ids}})
+        found = (listed_name(row) for row in answer or [])
+        return dict(item for item in found if item is not None)
+
     def search_users(self, text: str, limit: int = 20) -> list[tuple[UserId, str]]:
         """Users whose first or last name (job title, department) starts with the words typed:
         user.search FILTER[FIND] (docs: api-reference/user/user-search.md), first page only."""

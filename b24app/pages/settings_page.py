@@ -55,10 +55,23 @@ def settings_response(
         "client_fields": client_fields(),
         "override_fields": override_fields(),
         "weekdays": WEEKDAYS,
-        "names": user_names(svc, member_id, people_shown(values)),
+        "names": _names(svc, member_id, people_shown(values)),
         "empty_row": ClientRow(),
         "samples": message_samples(svc.now(), svc.config.regulation),
     }
+
+
+def _names(svc: Services, member_id: str, user_ids: set[int]) -> dict[int, str]:
+    """«Фамилия Имя», as the people picker finds them; the pages' cached names if the portal
+    does not answer."""
+    gateway = svc.gateway_for(member_id) if user_ids else None
+    if gateway is not None:
+        try:
+            listed = {int(k): v for k, v in gateway.listed_names(user_ids).items()}
+            return user_names(svc, member_id, user_ids - set(listed)) | listed
+        except BitrixError as exc:
+            log.warning("user names for the settings page: %s", exc)
+    return user_names(svc, member_id, user_ids)
 
 
 def user_search_response(svc: Services, member_id: str, text: str) -> tuple[int, str]:
