@@ -8,6 +8,8 @@ dataclasses.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Annotated, Any
 
 from b24app.config.schema_clients import ClientTable
@@ -46,6 +48,29 @@ class DocumentSchema(Table):
     )
 
 
+# The types validate with their own functions (for Russian messages), so pydantic leaves their
+# limits under its own names; the schema says them in JSON Schema's words.
+_LIMIT_WORDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
+def _standard(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {_LIMIT_WORDS.get(k, k): _standard(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_standard(v) for v in node]
+    return node
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return _standard(DocumentSchema.model_json_schema())  # type: ignore[no-any-return]
+
+
 def document_schema() -> dict[str, Any]:
     """The JSON schema of the file: labels, help lines, limits and choices for the settings page."""
-    return DocumentSchema.model_json_schema()
+    return copy.deepcopy(_schema())

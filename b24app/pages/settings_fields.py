@@ -58,8 +58,8 @@ def field_of(key: str, prop: dict[str, Any]) -> Field:
         help=str(prop.get("description", "")),
         widget=_widget(prop, inner),
         choices=tuple(labels.items()),
-        minimum=inner.get("ge", inner.get("minimum")),
-        maximum=inner.get("le", inner.get("maximum")),
+        minimum=inner.get("minimum"),
+        maximum=inner.get("maximum"),
     )
 
 

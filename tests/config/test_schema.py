@@ -293,6 +293,8 @@ def test_every_setting_has_a_russian_label_and_help_line() -> None:
         for name, prop in schema["$defs"][table]["properties"].items():
             assert prop.get("title"), f"{table}.{name}"
             assert prop.get("description"), f"{table}.{name}"
+    percent = schema["$defs"]["RegulationTable"]["properties"]["sla_reminder_percent"]["anyOf"][0]
+    assert (percent["minimum"], percent["maximum"]) == (1, 100)
     overrides = schema["$defs"]["RegulationOverrides"]["properties"]
     assert set(overrides) == set(RegulationTable.model_fields)
     assert schema["$defs"]["RegulationTable"]["properties"]["responsible_check"]["x-labels"] == {
