@@ -69,7 +69,9 @@ class ClientTable(Table):
     name: Name = Field(title="Компания", description="Название клиента, как в счёте.")
     start: Day | None = None  # the start of `package` (folded into contracts)
     group_ids: Ids | None = described(
-        "Рабочие группы", "Задачи этих групп — задачи компании.", "numbers"
+        "Рабочие группы",
+        "Задачи этих групп — задачи компании. Номер группы — из её адреса: /workgroups/group/12/.",
+        "numbers",
     )
     user_ids: Ids | None = described(
         "Сотрудники клиента", "Задачи от этих пользователей — задачи компании.", "users"
