@@ -21,21 +21,9 @@ from b24app.pages.auth import (
     read_frame_post,
     verify_frame_post,
 )
-from b24app.pages.configdoc import config_file, config_to_document, save_document
 from b24app.pages.dashboard import build_dashboard
 from b24app.pages.refusals import PageAuthError
-from b24app.pages.settings_form import (
-    CALENDAR_FIELDS,
-    MONEY_FIELDS,
-    PEOPLE_FIELDS,
-    REGULATION_FIELDS,
-    WEEKDAYS,
-    document_from_form,
-    form_values,
-    message_samples,
-    submitted_values,
-    validate,
-)
+from b24app.pages.settings_page import settings_response, user_search_response
 from b24app.pages.taskpage import build_task_page
 from b24app.reporting.billing import build_month_report
 from b24app.reporting.files import FILE_FORMATS, report_file
@@ -191,42 +179,22 @@ def settings_page() -> Response:
         return _render(
             "page_message.html", ctx, 403, message="Настройки доступны только администраторам."
         )
-    svc = _services()
-    path = config_file(svc.settings)
-    values = form_values(svc.config)
-    errors: dict[str, str] = {}
-    saved = False
-    if request.method == "POST" and not request.form.get("AUTH_ID"):
-        values = submitted_values(request.form, request.form.getlist)
-        doc, errors = document_from_form(values)
-        config, more = validate(doc) if not errors else (None, {})
-        errors |= more
-        if config is not None:
-            author = f"{ctx.viewer.name} (#{ctx.viewer.user_id})"
-            # only what differs from the defaults goes to the file (a future default applies)
-            saved_config = save_document(path, config_to_document(config), author, svc.now())
-            svc.set_config(saved_config)
-            log.info("settings saved to %s by user %s", path, ctx.viewer.user_id)
-            values, saved = form_values(svc.config), True
-    return _render(
-        "page_settings.html",
-        ctx,
-        400 if errors else 200,
-        values=values,
-        errors=errors,
-        saved=saved,
-        path=str(path),
-        sections=(
-            ("Регламент", REGULATION_FIELDS),
-            ("Рабочее время", CALENDAR_FIELDS),
-            ("Пакеты и тарифы", MONEY_FIELDS),
-            ("Люди и режим", PEOPLE_FIELDS),
-        ),
-        weekdays=WEEKDAYS,
-        samples=message_samples(svc.now(), svc.config.regulation),
-        clients=svc.config.clients,
-        today=svc.now().date(),
+    saving = request.method == "POST" and not request.form.get("AUTH_ID")
+    form = request.form if saving else None
+    status, values = settings_response(_services(), ctx.portal.member_id, ctx.viewer, form)
+    return _render("page_settings.html", ctx, status, **values)
+
+
+@bp.get("/b24/app/users")
+def user_search() -> Response:
+    """The settings page's people picker: portal users whose name starts with `q` (admins)."""
+    ctx = _context()
+    if not ctx.viewer.is_admin or ctx.company is not None:
+        return Response('{"error": "forbidden"}', status=403, mimetype="application/json")
+    status, body = user_search_response(
+        _services(), ctx.portal.member_id, request.args.get("q", "")
     )
+    return Response(body, status=status, mimetype="application/json")
 
 
 # -- errors and headers ----------------------------------------------------------------------

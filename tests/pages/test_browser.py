@@ -113,7 +113,10 @@ def test_settings_saved_are_used_by_the_next_event(page: Any, fresh: Scenario) -
     field = frame.locator("#regulation\\.auto_accept_max_minutes")
     field.fill("пять")
     frame.locator("#save").click()
-    sync_api.expect(frame.locator("#errors")).to_contain_text("regulation.auto_accept_max_minutes")
+    sync_api.expect(frame.locator("#errors")).to_contain_text("Оценка без согласования")
+    sync_api.expect(
+        frame.locator(".setting[data-key='regulation.auto_accept_max_minutes'] .field-error")
+    ).to_contain_text("ожидается целое число")
     assert fresh.stack.services.config.regulation.auto_accept_max_minutes == 60
 
     frame.locator("#regulation\\.auto_accept_max_minutes").fill("240")
