@@ -81,9 +81,9 @@ def test_the_dashboard_lists_the_breached_task_first(page: Any, scenario: Scenar
     sync_api.expect(first).to_contain_text("просрочено на")
     breaches = frame.locator("#breaches tbody tr")
     sync_api.expect(breaches.first).to_contain_text("Не приходят уведомления")
-    sync_api.expect(frame.locator("#package-hours g.usage")).to_have_count(2)
+    sync_api.expect(frame.locator("#package-hours .usage")).to_have_count(2)
     # the page's own links carry the session: no cookie, still the same viewer
-    first.locator("a.task-title").click()
+    first.locator("a.task-rules").click()
     sync_api.expect(frame.locator("#state-label")).to_contain_text("Ждёт оценки")
 
 
@@ -96,8 +96,8 @@ def test_a_client_sees_only_its_company(page: Any, scenario: Scenario) -> None:
     text = main.inner_text()
     assert LUTIK not in text
     assert "Склад" not in text
-    sync_api.expect(frame.locator("#package-hours g.usage")).to_have_count(1)
-    assert frame.locator("header nav").inner_text().strip() == "Дашборд"  # no settings link
+    sync_api.expect(frame.locator("#package-hours .usage")).to_have_count(1)
+    assert frame.locator("header nav").inner_text().strip() == "Задачи"  # no settings link
 
 
 def test_a_forged_auth_id_gets_403(page: Any, scenario: Scenario) -> None:
