@@ -36,7 +36,7 @@ def test_the_app_page_posts_the_placement_form_into_its_frame(portal: SandboxPor
     options = json.dumps({"page": "settings"})
     answer = requests.get(
         f"{portal.url}/marketplace/app/reglament/",
-        params={"user": 1, "options": options},
+        params={"user": "1", "options": options},
         timeout=10,
     )
     assert answer.status_code == 200
