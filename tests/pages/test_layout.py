@@ -104,3 +104,20 @@ def test_the_scan_finds_a_code_and_an_english_word() -> None:
     """The check itself can fail: a refusal code and an English word are both caught."""
     found = problems_in("Замечания: title_generic; status: 4; job done", internal_codes())
     assert {"title_generic", "status", "job", "done"} <= set(found)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_refused_page_fits_and_speaks_russian(
+    browser: Any, scenario: Scenario, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    try:
+        frame, status = open_in_portal(page, scenario, 1, auth_id="forged-by-someone")
+        assert status == 403
+        frame.locator("#message").wait_for()
+        app = next(f for f in page.frames if "/b24/" in f.url)
+        assert app.evaluate(OVERFLOW_JS) == []
+        assert problems_in(app.evaluate(VISIBLE_TEXT_JS), internal_codes()) == []
+    finally:
+        context.close()
