@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from b24app.pages import labels
@@ -98,21 +98,33 @@ def _render(template: str, ctx: PageContext, status: int = 200, **values: Any) -
 # -- pages -----------------------------------------------------------------------------------
 @bp.route("/b24/app", methods=["GET", "POST"])
 def dashboard() -> Response:
-    """DEFAULT placement: queues, breaches, package hours, the month's bill."""
+    """DEFAULT placement: the integrators' dashboard, or a client's own tasks.
+
+    BX24.openApplication({"page": "settings"}) opens the app with those PLACEMENT_OPTIONS
+    (docs: sdk/bx24-js-sdk/additional-functions/bx24-open-application.md): the settings page.
+    """
     ctx = _context()
+    if request.method == "POST" and _frame_options().get("page") == "settings":
+        return redirect(ctx.url("pages.settings_page"), 303)  # type: ignore[return-value]
     svc = _services()
     month = _month(request.args.get("month", ""))
     company = ctx.company.name if ctx.company else None
-    board = build_dashboard(svc, ctx.portal.member_id, company, month)
+    mine = ctx.viewer.user_id if request.args.get("mine") and company is None else None
+    board = build_dashboard(svc, ctx.portal.member_id, company, month, mine)
     summaries = [summary_row(c) for c in board.report.clients] if board.report else []
+    template = "page_client.html" if company else "page_dashboard.html"
     return _render(
-        "page_dashboard.html",
+        template,
         ctx,
         board=board,
         summaries=summaries,
         hours=hours,
         rubles=rubles_ru,
     )
+
+
+def _frame_options() -> dict[str, Any]:
+    return dict(read_frame_post(request.form, request.args).options)
 
 
 def _month(text: str) -> tuple[int, int] | None:
@@ -142,14 +154,10 @@ def _task(ctx: PageContext, task_id: int) -> Response:
     page = build_task_page(_services(), ctx.portal.member_id, task_id)
     if page is not None and ctx.company is not None and page.record.client != ctx.company.name:
         return _render("page_message.html", ctx, 403, message="Эта задача не вашей компании.")
-    if page is None:
-        return _render(
-            "page_message.html",
-            ctx,
-            message=f"Приложение не ведёт задачу #{task_id} по регламенту: "
-            "её поставил не клиент или она ещё не обработана.",
-        )
-    return _render("page_task.html", ctx, page=page)
+    if page is None:  # an internal task (not set by a client): one quiet line
+        return _render("page_internal.html", ctx, task_id=task_id)
+    template = "page_task_client.html" if ctx.company is not None else "page_task.html"
+    return _render(template, ctx, page=page)
 
 
 @bp.get("/b24/app/report/<month>.<fmt>")
@@ -160,7 +168,7 @@ def report_download(month: str, fmt: str) -> Response:
         return _render("page_message.html", ctx, 404, message="Формат отчёта: csv или xlsx.")
     year_month = _month(month)
     if year_month is None:
-        return _render("page_message.html", ctx, 400, message="Месяц задаётся как 2026-11.")
+        return _render("page_message.html", ctx, 400, message="Не указан месяц отчёта.")
     svc = _services()
     company = ctx.company.name if ctx.company else None
     report = build_month_report(
@@ -198,6 +206,13 @@ def user_search() -> Response:
 
 
 # -- errors and headers ----------------------------------------------------------------------
+_HTTP_TEXT = {
+    404: "Такой страницы в приложении нет.",
+    405: "Эта страница так не открывается: откройте приложение из меню Битрикс24.",
+    400: "Запрос к приложению неполный: откройте приложение из меню Битрикс24.",
+}
+
+
 @bp.errorhandler(PageAuthError)
 def _refused(exc: PageAuthError) -> Response:
     if exc.portal is not None:
@@ -209,14 +224,27 @@ def _refused(exc: PageAuthError) -> Response:
         message=str(exc),
         kind=exc.kind,
         reload=exc.reloadable,
+        portal_url=_portal_url(exc.portal),
     )
     return Response(body, status=exc.status, mimetype="text/html")
+
+
+def _portal_url(portal: Portal | None) -> str:
+    """The portal's own address, where the app is opened again with a fresh authorisation."""
+    if portal is None:
+        return ""
+    scheme = "http" if portal.client_endpoint.startswith("http://") else "https"
+    return f"{scheme}://{portal.domain}/"
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     body = render_template(
-        "page_message.html", ctx=None, labels=labels, message=f"Ошибка {exc.code}: {exc.name}."
+        "page_message.html",
+        ctx=None,
+        labels=labels,
+        message=_HTTP_TEXT.get(exc.code or 500, "")
+        or "Страница не открылась: ошибка на стороне приложения. Попробуйте ещё раз.",
     )
     return Response(body, status=exc.code or 500, mimetype="text/html")
 
