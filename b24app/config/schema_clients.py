@@ -70,7 +70,8 @@ class ClientTable(Table):
     start: Day | None = None  # the start of `package` (folded into contracts)
     group_ids: Ids | None = described(
         "Рабочие группы",
-        "Задачи этих групп — задачи компании. Номер группы — из её адреса: /workgroups/group/12/.",
+        "Задачи этих групп — задачи компании. "
+        "Номер группы — из её адреса: `/workgroups/group/12/`.",
         "numbers",
     )
     user_ids: Ids | None = described(

@@ -162,7 +162,11 @@ class RegulationTable(Table):
 class CalendarTable(Table):
     """[calendar]: working time."""
 
-    timezone: TimeZone | None = described("Часовой пояс", "Например, Europe/Moscow.")
+    timezone: TimeZone | None = described(
+        "Часовой пояс",
+        "Название пояса, как в базе часовых поясов: `Europe/Moscow` — Москва, "
+        "`Asia/Yekaterinburg` — Екатеринбург.",
+    )
     workdays: Weekdays | None = described(
         "Рабочие дни недели", "Дни, в которые идут рабочие сроки.", "weekdays"
     )

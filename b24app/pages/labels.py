@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from markupsafe import Markup
+
 from handlers import report_texts
 from handlers.messages import VIOLATION_TITLES, day, duration, moment, violation_line
 from rules.regulation import RegulationConfig
@@ -208,3 +210,11 @@ def regulation_signed(value: str) -> str:
     if not value:
         return "не подтверждён"
     return f"подтверждён {date.fromisoformat(value):%d.%m.%Y}"
+
+
+def literals(text: str) -> Markup:
+    """A help line with the values a person types (`Europe/Moscow`, a URL path) set apart as
+    <code>: escaped, and only the back-quoted parts marked."""
+    code = Markup("<code>{}</code>")
+    parts = text.split("`")
+    return Markup("").join(code.format(p) if i % 2 else p for i, p in enumerate(parts))

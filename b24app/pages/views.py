@@ -46,6 +46,9 @@ bp = Blueprint(
 )
 
 
+bp.add_app_template_filter(labels.literals, "literals")
+
+
 def _services() -> Services:
     return current_app.extensions["b24app"]  # type: ignore[no-any-return]
 

@@ -58,14 +58,15 @@ def internal_codes() -> frozenset[str]:
     return frozenset(c for c in codes if re.fullmatch(r"[A-Za-z_]+", c))
 
 
-# Visible text nodes outside [data-user], <script> and <style>, plus the values of controls.
+# Visible text nodes outside [data-user], <code> (a literal value to type: a time zone, a
+# path), <script> and <style>, plus the values of controls.
 VISIBLE_TEXT_JS = """
 () => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!el || el.closest('[data-user], script, style, template')) continue;
+    if (!el || el.closest('[data-user], code, script, style, template')) continue;
     if (!el.checkVisibility()) continue;
     const text = node.nodeValue.trim();
     if (text) out.push(text);

@@ -21,7 +21,7 @@ pytestmark = [
 EXPECTED = {  # what proves the app's own page is shown inside the portal's frame
     "Дашборд": ("#in-work", "Задачи по регламенту"),
     "Вкладка «Регламент» задачи": ("#state-label", "Состояние по регламенту"),
-    "Настройки": ("form.settings", "Настройки регламента"),
+    "Настройки": ("form.settings-form", "Настройки регламента"),
 }
 
 
