@@ -143,7 +143,7 @@ class Worker:
     ) -> str | None:
         """Run the handler and log its writes `started`; None: its writes are still to come."""
         ctx = self.services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
-        outcome = self.services.router.dispatch(_handler_event(item), ctx)
+        outcome = self.services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
         prepared.append((item, applier.prepare(outcome.effects)))
@@ -252,20 +252,20 @@ class Worker:
         if gateway is None:
             return "the portal is not installed"
         ctx = services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
-        outcome = services.router.dispatch(_handler_event(item), ctx)
+        outcome = services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
         services.applier_for(item.member_id, gateway).apply(outcome.effects)
         return ""
 
 
-def _handler_event(item: InboxItem) -> HandlerEvent:
+def handler_event(item: InboxItem) -> HandlerEvent:
+    """The handler's input, from the row's columns (the event was normalised when stored)."""
     return HandlerEvent(
         name=item.event,
         task_id=TaskId(item.task_id),
-        comment_id=_field(item, "ID") if "COMMENT" in item.event else 0,
-        message_id=_field(item, "MESSAGE_ID"),
-        data=item.data,
+        comment_id=item.comment_id,
+        message_id=item.message_id,
     )
 
 
@@ -274,9 +274,3 @@ def _reason_or_raise(result: ApplyReport | Exception) -> str:
     if isinstance(result, Exception):
         raise result
     return ""
-
-
-def _field(item: InboxItem, key: str) -> int:
-    fields = item.data.get("FIELDS_AFTER")
-    raw = fields.get(key) if isinstance(fields, dict) else None
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
