@@ -12,11 +12,18 @@ from b24sandbox.portal import SandboxPortal
 from rules.regulation import AppConfig
 from rules.types import TaskId
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, app_comments, people
+from tests.waiting import wait_until
 
 
 def accepted(portal: SandboxPortal, task: int) -> int:
     """How many acceptance comments the app wrote on the task (must be exactly one)."""
     return sum("передана интегратору" in text for text in app_comments(portal, task))
+
+
+def refused_and_kept(stack: LocalStack) -> bool:
+    """The worker tried the only event, found the tokens refused and put the row back."""
+    rows = stack.services.inbox.list_rows()
+    return len(rows) == 1 and rows[0]["status"] == "pending" and bool(rows[0]["last_error"])
 
 
 def test_install_stores_tokens_and_binds_events_once(stack: LocalStack) -> None:
@@ -82,9 +89,9 @@ def test_revoked_refresh_token_keeps_events_until_reinstall(stack: LocalStack) -
     stack.portal.expire_tokens()
     task = stack.portal.create_task(client, GOOD_TITLE, GOOD_TEXT, responsible_id=integrator)
     stack.portal.wait_idle()
-    deadline = time.monotonic() + 10
-    while stack.services.inbox.stats()["pending"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the worker is still recording the refused attempt
+    # The event is stored as pending before the worker first tries it: wait for the refused
+    # attempt itself (the portal is marked first, then the row is put back with its error).
+    wait_until(lambda: refused_and_kept(stack), what="the refused attempt recorded")
     health = stack.app.test_client().get("/healthz", headers=stack.auth).get_json()
     assert isinstance(health, dict)
     assert health["status"] == "degraded"
