@@ -123,6 +123,7 @@ def test_rate_limit_and_server_errors_are_retried(
     assert stack.services.inbox.stats()["failed"] == 0
 
 
+@pytest.mark.slow  # paced at the portal's 2 requests/s: ~10 s of waiting by design
 def test_app_never_exceeds_the_portal_rate_limit(tmp_path: Path) -> None:
     with LocalStack(tmp_path, config=AppConfig(), rate_limit=(2.0, 10)) as stack:
         stack.install()
