@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,11 @@ from tests.waiting import wait_until
 def accepted(portal: SandboxPortal, task: int) -> int:
     """How many acceptance comments the app wrote on the task (must be exactly one)."""
     return sum("передана интегратору" in text for text in app_comments(portal, task))
+
+
+def unfinished(app: ServeProcess) -> int:
+    inbox = app.health()["inbox"]
+    return int(inbox["pending"] + inbox["processing"])
 
 
 def refused_and_kept(stack: LocalStack) -> bool:
@@ -189,17 +193,13 @@ def test_sigkill_between_ack_and_processing_loses_nothing(tmp_path: Path) -> Non
             app.kill()  # kill -9 after the acknowledgement, before processing
             portal.set_slow(0.3)
             app.start()  # the worker picks the stored events up
-            time.sleep(1.0)
+            wait_until(lambda: app.health()["inbox"]["done"], what="a first event processed")
             app.kill()  # kill -9 again, this time in the middle of processing
             portal.set_slow(0.0)
             app.start()
-            deadline = time.monotonic() + 60
-            while app.health()["inbox"]["pending"] + app.health()["inbox"]["processing"] and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.2)
-            portal.wait_idle()
-            time.sleep(0.5)
+            wait_until(lambda: not unfinished(app), timeout=60, what="the inbox drained")
+            portal.wait_idle()  # the echoes of the app's own comments, then their processing
+            wait_until(lambda: not unfinished(app), timeout=30, what="the echoes processed")
             for task in tasks:
                 assert (
                     len([t for t in app_comments(portal, task) if "передана интегратору" in t]) == 1
