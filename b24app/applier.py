@@ -15,12 +15,12 @@ from typing import Any
 
 from b24app.bitrix.errors import AccessDeniedError, BitrixError, RateLimitedError
 from b24app.bitrix.gateway import PortalGateway
-from b24app.storage.clocks import ClockStore
+from b24app.storage.clocks import ClockWriter
 from b24app.storage.task_store import (
     EFFECT_DONE,
     EFFECT_SHADOW,
     EFFECT_STARTED,
-    TaskStore,
+    TaskStorage,
     text_digest,
 )
 from handlers.effects import (
@@ -63,9 +63,9 @@ class EffectApplier:
 
     def __init__(
         self,
-        store: TaskStore,
+        store: TaskStorage,
         gateway: PortalGateway | None,
-        clocks: ClockStore,
+        clocks: ClockWriter,
         config: AppConfig,
     ) -> None:
         self.store = store

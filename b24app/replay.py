@@ -3,33 +3,39 @@
 For onboarding an existing portal and for debugging: the task, its comments and its time
 entries are read from the portal, then played in order (creation, each change of the task,
 each comment and each time entry at its time, the final state of the task) through the same
-handlers and effect applier, into a throw-away database, with shadow mode on — nothing is written
-to the portal. The portal keeps only a task's final state; where the app watched the task live,
-the states it saw (TaskRecord.observations: status, title, description, estimate field) are
-played at their times, so a replay of the app's own period agrees with the live history. With
-`--config other.toml` the same history is played under both configs and the differences are
-counted.
+handlers and effect applier, folded into an in-memory task store (b24app.storage.task_memory),
+with shadow mode on: nothing is written to the portal and no database is opened. The portal keeps
+only a task's final state; where the app watched the task live, the states it saw
+(TaskRecord.observations: status, title, description, estimate field) are played at their times,
+so a replay of the app's own period agrees with the live history. With `--config other.toml`
+the same history is played under both configs and the differences are counted.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from b24app.applier import EffectApplier
 from b24app.bitrix.gateway import PortalGateway
-from b24app.config.settings import Settings
-from b24app.services import Services
+from b24app.config.calendar import build_calendar
+from b24app.storage.task_memory import MemoryClocks, MemoryTaskStore
 from b24app.storage.task_store import TaskStore
-from b24app.worker import Worker
-from handlers.context import CommentSnapshot, TaskSnapshot
+from handlers.context import CommentSnapshot, HandlerContext, TaskSnapshot
+from handlers.registry import router
+from handlers.routing import HandlerEvent
 from rules.regulation import AppConfig
 from rules.types import CommentFacts, TaskFacts, TaskId, TimeEntry, UserFacts, UserId
+from rules.worktime import WorkCalendar
+
+log = logging.getLogger(__name__)
+REPLAY_MEMBER = "replay"
 
 SUMMARY_DECISIONS = (
     "task_invalid",
@@ -139,47 +145,64 @@ def steps_of(history: History) -> list[tuple[datetime, int, str, int]]:
 
 
 def play(history: History, config: AppConfig, app_user_id: int) -> list[dict[str, Any]]:
-    """The decisions the rules take over the history, in order (shadow mode, temp database)."""
+    """The decisions the rules take over the history, in order (shadow mode, in memory)."""
     portal = ReplayPortal(history, app_user_id)
-    with tempfile.TemporaryDirectory(prefix="b24app-replay-") as tmp:
-        services = Services(
-            Settings(data_dir=Path(tmp)),
-            dataclasses.replace(config, shadow_mode=True),
-            clock=lambda: portal.now.timestamp(),
+    shadow = dataclasses.replace(config, shadow_mode=True)
+    store = MemoryTaskStore(REPLAY_MEMBER, clock=lambda: portal.now.timestamp())
+    player = _Player(portal, store, shadow)
+    task = history.task
+    if history.origin is not None:
+        store.record_task_request(history.origin, task.title, task.description)
+    steps = steps_of(history)
+    for n, (at, _, name, comment_id) in enumerate(steps, start=1):
+        portal.now = at
+        player.deliver(HandlerEvent(name, task.task_id, comment_id=comment_id), n)
+    portal.final = True
+    portal.now = max([task.changed_at or portal.now, portal.now])
+    player.deliver(HandlerEvent("ONTASKUPDATE", task.task_id), len(steps) + 1)
+    return store.history(task.task_id)
+
+
+class _Player:
+    """Runs each event through the handlers and folds their effects into the memory store,
+    as the worker and the effect applier do live (shadow mode: nothing reaches the portal)."""
+
+    def __init__(self, portal: ReplayPortal, store: MemoryTaskStore, config: AppConfig) -> None:
+        self.portal = portal
+        self.store = store
+        self.config = config
+        self.tz = ZoneInfo(config.calendar.timezone)
+        self.applier = EffectApplier(store, None, MemoryClocks(), config)
+        self._calendar: WorkCalendar | None = None
+
+    def deliver(self, event: HandlerEvent, n: int) -> None:
+        now = datetime.fromtimestamp(self.portal.now.timestamp(), self.tz)
+        ctx = HandlerContext(
+            member_id=REPLAY_MEMBER,
+            config=self.config,
+            portal=self.portal,
+            store=self.store,
+            calendar=self.calendar(now.year),
+            now=now,
+            source=f"inbox:{n}",  # the step's number, as the live trigger names its inbox row
         )
-        services.gateway_for = lambda member_id: portal  # type: ignore[assignment,method-assign,return-value]
-        worker = Worker(services)
-        task = history.task
-        if history.origin is not None:
-            store = services.task_store("replay")
-            store.record_task_request(history.origin, task.title, task.description)
-        steps = steps_of(history)
-        for n, (at, _, name, comment_id) in enumerate(steps):
-            portal.now = at
-            _deliver(services, worker, name, task.task_id, comment_id, n)
-        portal.final = True
-        portal.now = max([task.changed_at or portal.now, portal.now])
-        _deliver(services, worker, "ONTASKUPDATE", task.task_id, 0, len(steps))
-        rows = services.task_store("replay").history(task.task_id)
-        services.close()
-    return rows
+        try:
+            outcome = router.dispatch(event, ctx)
+        except Exception:  # the live worker parks a crashing event; replay goes on
+            log.exception("replay: %s of task %s crashed the handler", event.name, event.task_id)
+            return
+        if not outcome.ignored:
+            self.applier.apply(outcome.effects)
 
-
-def _deliver(
-    services: Services, worker: Worker, name: str, task_id: int, comment_id: int, n: int
-) -> None:
-    fields = (
-        {"ID": str(comment_id), "TASK_ID": str(task_id)} if comment_id else {"ID": str(task_id)}
-    )
-    services.inbox.put_raw(
-        dedup_key=f"replay-{n}",
-        member_id="replay",
-        name=name,
-        task_id=task_id,
-        data={"FIELDS_AFTER": fields},
-        source="replay",
-    )
-    worker.drain_all()
+    def calendar(self, year: int) -> WorkCalendar:
+        """As Services.calendar: built once, rebuilt when next year's holidays are missing."""
+        settings = self.config.calendar
+        calendar = self._calendar
+        if calendar is None or (
+            settings.use_public_holidays and year + 1 not in calendar.holidays.covered_years
+        ):
+            calendar = self._calendar = build_calendar(settings, range(year - 1, year + 3))
+        return calendar
 
 
 def read_histories(

@@ -164,13 +164,7 @@ class Worker:
         gateway = services.gateway_for(item.member_id)
         if gateway is None:
             return "the portal is not installed"
-        event = HandlerEvent(
-            name=item.event,
-            task_id=TaskId(item.task_id),
-            comment_id=_field(item, "ID") if "COMMENT" in item.event else 0,
-            message_id=_field(item, "MESSAGE_ID"),
-            data=item.data,
-        )
+        event = handler_event(item)
         ctx = services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
         outcome = services.router.dispatch(event, ctx)
         if outcome.ignored:
@@ -179,7 +173,11 @@ class Worker:
         return ""
 
 
-def _field(item: InboxItem, key: str) -> int:
-    fields = item.data.get("FIELDS_AFTER")
-    raw = fields.get(key) if isinstance(fields, dict) else None
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+def handler_event(item: InboxItem) -> HandlerEvent:
+    """The handler's input, from the row's columns (the event was normalised when stored)."""
+    return HandlerEvent(
+        name=item.event,
+        task_id=TaskId(item.task_id),
+        comment_id=item.comment_id,
+        message_id=item.message_id,
+    )

@@ -13,6 +13,7 @@ from b24app.reporting.render import render_table
 from b24app.reporting.time_sync import sync_time
 from b24demo.month import MSK, START, Demo, demo_config, play_month, seed, write
 from b24demo.stack import LocalStack
+from b24demo.urls import page_urls, shown_task
 from rules.types import TaskId
 
 
@@ -81,6 +82,11 @@ def run_demo(*, keep_running: bool, data_dir: Path | None = None) -> int:
                 f"\nStill running — app {stack.url}/healthz, "
                 f"portal {stack.portal.url}/_sandbox/requests. Press Ctrl+C to stop."
             )
+            task = shown_task(stack)
+            if task is not None:
+                write("Pages in the sandbox portal, as Bitrix24 shows them (open in a browser):")
+                for name, url in page_urls(stack, task).items():
+                    write(f"  {name}: {url}")
             write(
                 "The read API needs the demo's token (B24APP_API_TOKEN of this run): "
                 f'curl -H "Authorization: Bearer {stack.settings.api_token}" '

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
+from b24sandbox.appframe import FramedApp, frame_page
 from b24sandbox.core import PortalCore
 from b24sandbox.faults import Faults
 from b24sandbox.model import AccessToken
@@ -41,7 +42,7 @@ def read_params(content_type: str, body: bytes, query: str) -> Any:
     return {**params, **parse_query(text)}
 
 
-class Site(Protocol):
+class Site(FramedApp, Protocol):
     """The portal behind the HTTP face (b24sandbox.portal.SandboxPortal)."""
 
     core: PortalCore
@@ -108,6 +109,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if portal.faults.unreachable():
             self.close_connection = True
+            return
+        if self.command == "GET" and (page := frame_page(portal, url.path, url.query)):
+            self._send_html(page)
             return
         if portal.faults.slow_seconds:
             time.sleep(portal.faults.slow_seconds)
@@ -185,6 +189,14 @@ class Handler(BaseHTTPRequestHandler):
                 _scrub(params),
             )
         )
+
+    def _send_html(self, page: str) -> None:
+        data = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()

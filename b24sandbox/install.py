@@ -200,6 +200,17 @@ class InstallActions:
             self.delivery_timeout,
         )
 
+    def frame_form(
+        self, user_id: int, placement: str, options: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """What a portal page that frames the app POSTs into its iframe (b24sandbox.appframe):
+        the handler URL with the §13.2 query string, and the §13.2 form for this viewer."""
+        with self.core.lock:
+            target = self._placement_handler(placement)
+            form = self._page_form(user_id, placement, options)
+            self.core.save()
+        return f"{target}{'&' if '?' in target else '?'}{self._page_query()}", form
+
     def _placement_handler(self, placement: str) -> str:
         if placement == "DEFAULT":
             return self.core.state.install.handler_url

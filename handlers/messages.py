@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from rules.estimate import Estimate
-from rules.estimate_text import MONTHS_GENITIVE
+from rules.estimate_words import MONTHS_GENITIVE
 from rules.regulation import RegulationConfig
 from rules.sla import clause_of
 from rules.validation import Violation
@@ -56,6 +56,19 @@ _VIOLATION_TEXT = {
     "not_responsible": "по регламенту задачи от компании «{company}» ставит один ответственный "
     "сотрудник: {responsibles}. Пожалуйста, согласуйте задачу с ним (п. 1.5)",
 }
+
+
+# Short names of the same problems, for lists (the task tab's history, the dashboard).
+VIOLATION_TITLES = {
+    "title_too_short": "короткий заголовок (п. 2.1)",
+    "title_too_long": "длинный заголовок (п. 2.1)",
+    "title_generic": "заголовок не говорит, о чём задача (п. 2.1)",
+    "description_too_short": "мало текста в описании (п. 2.1)",
+    "screenshot_only": "только скриншот без текста (п. 2.3)",
+    "crm_link_missing": "нет ссылок на записи CRM (п. 2.2)",
+    "not_responsible": "задачу поставил не ответственный сотрудник (п. 1.5)",
+}
+VIOLATION_CODES = frozenset(_VIOLATION_TEXT)
 
 
 def violation_line(violation: Violation, names: dict[int, str]) -> str:

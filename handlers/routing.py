@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from handlers.context import HandlerContext
 from handlers.effects import Effect
@@ -19,7 +18,6 @@ class HandlerEvent:
     task_id: TaskId
     comment_id: int = 0
     message_id: int = 0
-    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

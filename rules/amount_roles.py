@@ -12,32 +12,11 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from rules.durations import Amount, Unit
+from rules.estimate_words import ALTERNATIVE, DELAY, EXTRA, SPENT, TERM, TOTAL
 
 SENTENCE_END = ".!?…\n;"
 _CLAUSE_END = ",()"
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
-
-
-def _vocabulary(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_SPENT = _vocabulary(
-    "ушло ушел ушла потрачено потратил потратила потратили затрачено затратил затратили "
-    "отработано отработал списано списал залогировал залогировано уже было потрачен потрачена "
-    "потрачены затрачен затрачена"
-)
-DELAY = _vocabulary(
-    "через течение дам дадим пришлю пришлем сообщу сообщим напишу напишем подготовлю "
-    "предоставлю позже завтра"
-)
-_EXTRA = _vocabulary("еще дополнительно доп плюс сверху +")
-_TOTAL = _vocabulary("итого всего суммарно сумме общая общее общий total")
-_TERM = _vocabulary(
-    "срок сроки срока сроком течение за после через до готово готова будет сделаем сделаю "
-    "сдадим сдам выполним выполню реализуем"
-)
-_ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +79,11 @@ def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
 
 def _time_role(context: _Context) -> str:
     before = set(words(context.prefix))
-    if before & _SPENT or set(words(context.suffix)) & _SPENT:
+    if before & SPENT or set(words(context.suffix)) & SPENT:
         return "spent"
     if before & DELAY:
         return "delay"
-    return "total" if _last(context.prefix, 3) & _TOTAL else "value"
+    return "total" if _last(context.prefix, 3) & TOTAL else "value"
 
 
 def _is_joined(text: str, a: Amount, b: Amount) -> bool:
@@ -117,7 +96,7 @@ def _day_role(amount: Amount, context: _Context, joined: bool, work_in_hours: bo
     """A days amount is the term after a term word, beside an amount in hours, or calendar."""
     if amount.bare:  # «день» alone counts only right after the keyword (see _values)
         return "value"
-    if amount.calendar or _last(context.prefix, 3) & _TERM:
+    if amount.calendar or _last(context.prefix, 3) & TERM:
         return "term"
     if work_in_hours and not joined:
         return "term"
@@ -140,8 +119,8 @@ def read_roles(text: str, amounts: list[Amount]) -> list[Read]:
             Read(
                 amount,
                 role,
-                extra=bool(_last(context.prefix, 2) & _EXTRA),
-                alternative=bool(i and set(words(context.prefix)) & _ALTERNATIVE),
+                extra=bool(_last(context.prefix, 2) & EXTRA),
+                alternative=bool(i and set(words(context.prefix)) & ALTERNATIVE),
             )
         )
     return reads

@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal
 
 from rules.amount_roles import (
-    DELAY,
     SENTENCE_END,
     Read,
     ceil_minutes,
@@ -36,45 +35,17 @@ from rules.estimate import (
     Term,
     Unreadable,
 )
+from rules.estimate_words import BY_ACTUAL_RE, DELAY, FILLER, KEYWORD_RE, MONTHS_GENITIVE
 from rules.regulation import RegulationConfig
 
-MONTHS_GENITIVE = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)  # «до 5 декабря»; messages name days the same way
 _UNTIL_RE = re.compile(
     r"(?<![\w])до\s+(?P<d>\d{1,2})(?:\.(?P<mo>\d{1,2})(?:\.(?P<y>\d{4}|\d{2}))?"
     rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
-_KEYWORD_RE = re.compile(r"(?<![\w])(?:пере|до)?(?:оцен|estimat)\w*")
-_BY_ACTUAL_RE = re.compile(r"(?<![\w])по\s+факт\w*")
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
 _READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
 _BARE_MAX = 300  # a bare amount («2 ч») is a short comment
-
-
-def _vocabulary(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-# Words that may stand around a bare amount without making it something other than an estimate.
-_FILLER = _vocabulary(
-    "примерно около ориентировочно предварительно где-то порядка плюс-минус займет займут "
-    "потребуется понадобится уйдет работы работ на это срок сроки срока реализации выполнения "
-    "в течение за до задача работа доработка добрый день здравствуйте привет коллеги рабочих "
-    "рабочий рабочие рабочего календарных думаю наверное кажется по времени сделаю сделаем"
-)
 
 
 def _term(reads: list[Read], text: str, today: date) -> Term | None:
@@ -174,7 +145,7 @@ def _bare(
 ) -> Estimate | None:
     """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
     values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
-    rest = _UNTIL_RE.sub(_blank, _BY_ACTUAL_RE.sub(_blank, plain))
+    rest = _UNTIL_RE.sub(_blank, BY_ACTUAL_RE.sub(_blank, plain))
     covered = (
         "".join(
             " " if any(r.amount.start <= i < r.amount.end for r in reads) else ch
@@ -183,11 +154,11 @@ def _bare(
         if len(plain) <= _BARE_MAX
         else plain
     )
-    if any(word not in _FILLER for word in _WORD_RE.findall(covered)):
+    if any(word not in FILLER for word in _WORD_RE.findall(covered)):
         return None
     if values:
         return _estimate(values, reads, term, config)
-    if _BY_ACTUAL_RE.search(plain):
+    if BY_ACTUAL_RE.search(plain):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)
     return None
 
@@ -204,7 +175,7 @@ def parse_estimate(
     amounts = list(find_amounts(plain))
     reads = read_roles(plain, amounts)
     term = _term(reads, plain, today)
-    keyword = _KEYWORD_RE.search(plain)
+    keyword = KEYWORD_RE.search(plain)
     if keyword is None:
         return _bare(plain, reads, term, config) if bare_allowed else None
     values = work_values(
@@ -212,7 +183,7 @@ def parse_estimate(
     )
     totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
     chosen = totals[-1:] or pick(values, plain, keyword.start(), amounts)
-    by_actual = _BY_ACTUAL_RE.search(plain, keyword.start())
+    by_actual = BY_ACTUAL_RE.search(plain, keyword.start())
     if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)
     if chosen:

@@ -10,7 +10,7 @@ from typing import Any
 from b24app.bitrix import offline
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import LicenseRefusedError, PortalUnavailableError
-from b24app.bitrix.events import dedup_key
+from b24app.bitrix.events import EventSource, task_update
 from b24app.bitrix.features import OFFLINE_EXTENDED
 from b24app.install.bindings import forget_legacy, legacy_connectors
 from b24app.services import Services
@@ -153,29 +153,14 @@ def _recover_doubt(services: Services, portal: Portal, client: BitrixClient) -> 
 
 
 def _store_offline(services: Services, member_id: str, record: dict[str, Any]) -> int:
-    name = str(record.get("EVENT_NAME") or "").upper()
-    raw_data = record.get("EVENT_DATA")
-    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-    after = _fields(data, "FIELDS_AFTER")
-    before = _fields(data, "FIELDS_BEFORE")
-    is_comment = "COMMENT" in name
-    # a comment event's ID is the comment's (0 on the chat card); its task is TASK_ID (docs:
-    # api-reference/tasks/comment-item/events-comment/on-task-comment-add.md)
-    id_key = "TASK_ID" if is_comment else "ID"
-    task_id = _int(after.get(id_key)) or _int(before.get(id_key))
-    if not name or not task_id:
-        log.warning("offline event %s without a task id skipped", record.get("ID"))
+    found = offline.normalise(member_id, record)
+    if found is None:
         return 0
-    if not is_comment and _seen_after(services, member_id, task_id, record.get("TIMESTAMP_X")):
+    if not found.is_comment and _seen_after(
+        services, member_id, found.event.task_id, found.changed_at
+    ):
         return 0  # an online event already made us read the task after this change
-    comment_id = _int(after.get("ID")) if is_comment else 0
-    message_id = _int(after.get("MESSAGE_ID"))
-    stamp = f"offline:{record.get('TIMESTAMP_X')}:{record.get('ID')}"
-    key = dedup_key(member_id, name, task_id, comment_id, message_id, 0, stamp)
-    stored = services.inbox.put_raw(
-        dedup_key=key, member_id=member_id, name=name, task_id=task_id, data=data, source="offline"
-    )
-    return int(stored)
+    return int(services.inbox.put(found.event))
 
 
 def sweep_changed_tasks(services: Services, portal: Portal) -> int:
@@ -194,28 +179,16 @@ def _sweep(services: Services, portal: Portal, since: datetime) -> int:
         return 0
     queued = 0
     for task_id, _changed in gateway.changed_task_ids(since - SWEEP_OVERLAP):
-        queued += services.inbox.queue_task_update(portal.member_id, task_id, source="sweep")
+        queued += services.inbox.put(task_update(portal.member_id, task_id, EventSource.SWEEP))
     return queued
 
 
-def _seen_after(services: Services, member_id: str, task_id: int, stamp: Any) -> bool:
+def _seen_after(
+    services: Services, member_id: str, task_id: int, changed_at: datetime | None
+) -> bool:
     """Online and offline events of one task change are deduplicated: the offline record is
     dropped when the task was read (processing an event of it) after the change happened."""
-    try:
-        changed = datetime.fromisoformat(str(stamp)).timestamp()
-    except ValueError:
+    if changed_at is None:
         return False
     last = services.inbox.last_processed_at(member_id, task_id)
-    return last is not None and last >= changed
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _fields(data: dict[str, Any], side: str) -> dict[str, Any]:
-    value = data.get(side)
-    return value if isinstance(value, dict) else {}
+    return last is not None and last >= changed_at.timestamp()

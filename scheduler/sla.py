@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from b24app.applier import RetryableWriteError
+from b24app.bitrix.events import EventSource, task_update
 from b24app.bitrix.gateway import PortalGateway
 from b24app.services import Services
 from b24app.storage.clocks import ESTIMATE, ClaimedClock, ClockStore
@@ -224,5 +225,5 @@ def refresh_time_entries(services: Services) -> int:
         for record in records:
             if spent.get(record.task_id, record.time_spent_minutes) == record.time_spent_minutes:
                 continue
-            queued += services.inbox.queue_task_update(member_id, record.task_id, source="timer")
+            queued += services.inbox.put(task_update(member_id, record.task_id, EventSource.TIMER))
     return queued

@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard and the task tab for the README (docs/screenshots/*.png).
+"""Screenshots of the pages at 1000 px and 400 px for the README (docs/screenshots/*.png).
 
 Plays tests/pages/scenario.py on the sandbox portal (LocalStack), opens each page the way
 Bitrix24 does (the iframe POST from a portal page) in Debian's headless Chromium, and saves
@@ -35,18 +35,29 @@ def capture(page: Any, path: Path) -> None:
     log.info("saved %s (%s px high)", path, height)
 
 
+def shots(scenario: Scenario) -> list[tuple[str, int, str, dict[str, str] | None]]:
+    """(file name stem, viewer, placement, PLACEMENT_OPTIONS) of each page in the README."""
+    task = {"taskId": str(scenario.tasks["exchange"])}
+    return [
+        ("dashboard", 1, "DEFAULT", None),
+        ("task-tab", 1, "TASK_VIEW_TAB", task),
+        ("settings", 1, "DEFAULT", {"page": "settings"}),
+        ("client-view", scenario.users["anna"], "DEFAULT", None),
+    ]
+
+
 def shoot(scenario: Scenario, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        for name, width, placement, options in (
-            ("dashboard.png", 1240, "DEFAULT", None),
-            ("task-tab.png", 1000, "TASK_VIEW_TAB", {"taskId": str(scenario.tasks["exchange"])}),
-        ):
-            context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
-            page = context.new_page()
-            open_in_portal(page, scenario, 1, placement, options)
-            capture(page, out / name)
-            context.close()
+        for name, user, placement, options in shots(scenario):
+            for width in (1000, 400):
+                viewport = {"width": width, "height": 900}
+                context = browser.new_context(viewport=viewport, locale="ru-RU")
+                page = context.new_page()
+                open_in_portal(page, scenario, user, placement, options)
+                page.frame_locator("#app").locator("main").wait_for()
+                capture(page, out / f"{name}-{width}.png")
+                context.close()
         browser.close()
 
 

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypedDict, cast
 
 TASK_EVENTS = frozenset({"ONTASKADD", "ONTASKUPDATE", "ONTASKDELETE"})
@@ -26,6 +27,29 @@ _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
 # ASCII digits only, and few enough for a 64-bit column: str.isdigit() also accepts "²" and "٣"
 _NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+class EventSource(StrEnum):
+    """How an event reached the inbox (the `source` column, shown by `b24app events list`)."""
+
+    ONLINE = "online"  # POSTed by the portal to /b24/events
+    OFFLINE = "offline"  # read from the portal's offline queue (scheduler.catchup)
+    SWEEP = "sweep"  # synthetic: a task changed since the last sweep (webhook mode)
+    TIMER = "timer"  # synthetic: the task's time is re-read (scheduler.sla)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """An event normalised once, whichever way it came: what an inbox row stores and the
+    worker hands to the handlers. Only kinds and ids: handlers re-read the portal."""
+
+    member_id: str
+    name: str  # the event kind, as the router knows it (ONTASKADD, ONTASKCOMMENTADD, …)
+    task_id: int
+    dedup_key: str
+    comment_id: int = 0  # a classic comment (0 on the chat-based card)
+    message_id: int = 0  # a chat message of the new task card (0 on the classic card)
+    source: str = EventSource.ONLINE
 
 
 class MalformedEventError(ValueError):
@@ -90,6 +114,18 @@ class Event:
         """Chat message id of the new task card (0 for the classic card)."""
         return _int_field(self.data, "MESSAGE_ID") if self.name in COMMENT_EVENTS else 0
 
+    def normalised(self, source: str = EventSource.ONLINE) -> InboxEvent:
+        """The event as the inbox stores it (after parse_event, so the ids are numbers)."""
+        return InboxEvent(
+            member_id=self.member_id,
+            name=self.name,
+            task_id=self.task_id,
+            dedup_key=self.dedup_key(),
+            comment_id=self.comment_id,
+            message_id=self.message_id,
+            source=source,
+        )
+
     def dedup_key(self) -> str:
         """Same delivery twice → same key; `auth` is left out because its tokens change."""
         return dedup_key(
@@ -120,6 +156,18 @@ def dedup_key(
     else:
         parts = [member_id, name, ts, data]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def task_update(member_id: str, task_id: int, source: str) -> InboxEvent:
+    """A synthetic ONTASKUPDATE (sweep, time re-read): the handler re-reads the task. Its key
+    coalesces with any update of that task still waiting, like a real one."""
+    return InboxEvent(
+        member_id=member_id,
+        name="ONTASKUPDATE",
+        task_id=task_id,
+        dedup_key=dedup_key(member_id, "ONTASKUPDATE", task_id, 0, 0, 0, None),
+        source=source,
+    )
 
 
 def _int_field(data: dict[str, Any], key: str) -> int:

@@ -16,6 +16,7 @@ from b24app.bitrix.mapping import (
     TASK_SELECT,
     chat_messages,
     comment_facts,
+    listed_name,
     message_facts,
     task_facts,
     text_digest,
@@ -159,6 +160,22 @@ class PortalGateway:
             return {}
         answer = self.client.call("user.get", {"FILTER": {"ID": ids}})
         return {u.user_id: u for u in (user_facts(r) for r in answer or []) if u}
+
+    def listed_names(self, user_ids: Iterable[int]) -> dict[UserId, str]:
+        """id → «Фамилия Имя» for up to 50 users (one user.get page), as search_users lists them."""
+        ids = sorted(set(user_ids))[:50]
+        if not ids:
+            return {}
+        answer = self.client.call("user.get", {"FILTER": {"ID": ids}})
+        found = (listed_name(row) for row in answer or [])
+        return dict(item for item in found if item is not None)
+
+    def search_users(self, text: str, limit: int = 20) -> list[tuple[UserId, str]]:
+        """Users whose first or last name (job title, department) starts with the words typed:
+        user.search FILTER[FIND] (docs: api-reference/user/user-search.md), first page only."""
+        answer = self.client.call("user.search", {"FILTER": {"FIND": text}})
+        found = (listed_name(row) for row in answer or [])
+        return [item for item in found if item is not None][:limit]
 
     # -- time entries --------------------------------------------------------------------------
     def load_time_entries(self, task_id: TaskId) -> tuple[TimeEntry, ...]:

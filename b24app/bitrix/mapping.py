@@ -108,6 +108,15 @@ def user_facts(raw: Any) -> UserFacts | None:
     )
 
 
+def listed_name(raw: Any) -> tuple[UserId, str] | None:
+    """user.search item → (id, «Фамилия Имя»), the order people are listed in on the portal."""
+    if not isinstance(raw, dict) or not str(raw.get("ID") or "").isdigit():
+        return None
+    parts = (raw.get("LAST_NAME"), raw.get("NAME"), raw.get("SECOND_NAME"))
+    name = " ".join(str(p) for p in parts if p) or f"#{raw['ID']}"
+    return UserId(int(raw["ID"])), name
+
+
 def time_entry(raw: Mapping[str, Any], tz: tzinfo) -> TimeEntry:
     """task.elapseditem.* item → TimeEntry."""
     return TimeEntry(

@@ -7,10 +7,15 @@ from the request's auth data), and the queue of a connector is seen only with th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.events import EventSource, InboxEvent, dedup_key
+
+log = logging.getLogger(__name__)
 
 PAGE = 50
 MAX_LIST_PAGES = 20
@@ -22,6 +27,46 @@ class OfflineBatch:
 
     process_id: str
     events: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineEvent:
+    """A queue record normalised for the inbox, with when its change happened."""
+
+    event: InboxEvent
+    is_comment: bool
+    changed_at: datetime | None  # TIMESTAMP_X; None when unreadable
+
+
+def normalise(member_id: str, record: dict[str, Any]) -> OfflineEvent | None:
+    """An offline record (EVENT_NAME, EVENT_DATA, TIMESTAMP_X, ID) as an inbox event; None (and
+    a warning) when it names no task."""
+    name = str(record.get("EVENT_NAME") or "").upper()
+    raw_data = record.get("EVENT_DATA")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+    after = _fields(data, "FIELDS_AFTER")
+    before = _fields(data, "FIELDS_BEFORE")
+    is_comment = "COMMENT" in name
+    # a comment event's ID is the comment's (0 on the chat card); its task is TASK_ID (docs:
+    # api-reference/tasks/comment-item/events-comment/on-task-comment-add.md)
+    id_key = "TASK_ID" if is_comment else "ID"
+    task_id = _int(after.get(id_key)) or _int(before.get(id_key))
+    if not name or not task_id:
+        log.warning("offline event %s without a task id skipped", record.get("ID"))
+        return None
+    comment_id = _int(after.get("ID")) if is_comment else 0
+    message_id = _int(after.get("MESSAGE_ID"))
+    stamp = f"offline:{record.get('TIMESTAMP_X')}:{record.get('ID')}"
+    event = InboxEvent(
+        member_id=member_id,
+        name=name,
+        task_id=task_id,
+        dedup_key=dedup_key(member_id, name, task_id, comment_id, message_id, 0, stamp),
+        comment_id=comment_id,
+        message_id=message_id,
+        source=EventSource.OFFLINE,
+    )
+    return OfflineEvent(event, is_comment, _time(record.get("TIMESTAMP_X")))
 
 
 def reserve(client: BitrixClient, connector: str, process_id: str = "") -> OfflineBatch:
@@ -66,3 +111,22 @@ def _batch(result: Any) -> OfflineBatch:
     result = result if isinstance(result, dict) else {}
     events = [e for e in result.get("events") or [] if isinstance(e, dict)]
     return OfflineBatch(str(result.get("process_id") or ""), events)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _fields(data: dict[str, Any], side: str) -> dict[str, Any]:
+    value = data.get(side)
+    return value if isinstance(value, dict) else {}
+
+
+def _time(stamp: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None

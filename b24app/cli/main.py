@@ -44,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, known_secrets(settings))
         return int(args.func(args))
     except ConfigError as exc:
-        sys.stderr.write(f"b24app: configuration error: {exc}\n")
+        for line in str(exc).splitlines():  # one line per wrong key, each with its path
+            sys.stderr.write(f"b24app: configuration error: {line}\n")
         return 2
     except CommandError as exc:
         sys.stderr.write(f"b24app: {exc}\n")

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from b24app.bitrix.gateway import PortalGateway
 from b24app.cli.progress import progress_for
@@ -43,7 +44,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = settings_from_environment()
     note(describe_storage(settings))
     check_database(settings)
-    base = load_app_config(regulation_path(settings, args))  # `b24app --config X replay` too
+    # `b24app --config X replay`, else B24APP_CONFIG, else the settings page's saved file (as serve)
+    base = load_app_config(regulation_path(settings, args))
     other = load_app_config(Path(args.compare_config)) if args.compare_config else None
     services = Services(settings, base)
     portal = services.default_portal()
@@ -52,7 +54,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         out("No portal connected: install the app or set the webhook variables first.")
         return 1
     check_portal_reachable(services, portal.member_id)
-    task_ids = [args.task] if args.task else _changed_since(gateway, args.since)
+    since = None if args.task else since_start(args.since, services.tz)
+    task_ids = [args.task] if since is None else _changed_since(gateway, since)
     store = services.task_store(portal.member_id)
     histories: list[History] = []
     with progress_for(len(task_ids), "tasks read") as advance:
@@ -90,10 +93,14 @@ def _play_all(
     return rows
 
 
-def _changed_since(gateway: PortalGateway, since: str | None) -> list[int]:
+def since_start(since: str | None, tz: ZoneInfo) -> datetime:
+    """`--since 2026-11-01` is midnight in the regulation's time zone ([calendar] timezone, the
+    portal's working time), not the host's: a server in UTC would otherwise miss three hours."""
     start = datetime.fromisoformat(since or "2000-01-01")
-    if start.tzinfo is None:
-        start = start.astimezone()
+    return start if start.tzinfo is not None else start.replace(tzinfo=tz)
+
+
+def _changed_since(gateway: PortalGateway, start: datetime) -> list[int]:
     return [task_id for task_id, _ in gateway.changed_task_ids(start)]
 
 

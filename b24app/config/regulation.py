@@ -1,5 +1,5 @@
-"""The regulation TOML file (`B24APP_CONFIG`, or the settings page's copy) → AppConfig; every
-error names the key that is wrong."""
+"""The regulation TOML file (`B24APP_CONFIG`, or the settings page's copy) → AppConfig, through the
+one schema (b24app.config.schema); every error names the key that is wrong, in Russian."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from b24app.config.errors import ConfigError
+from b24app.config.messages import schema_errors, toml_error
 from b24app.config.problems import config_problems
-from b24app.config.values import (
-    as_list,
-    build_table,
-    coerce,
-    id_list,
-    kopecks_from_roubles,
-    reject_unknown,
-)
+from b24app.config.schema import DocumentSchema
+from b24app.config.schema_clients import ChatTable, ClientTable
+from b24app.config.schema_tables import PackagesTable, RatesTable
 from rules.regulation import (
     DEFAULT_PACKAGES,
     AppConfig,
@@ -33,168 +31,122 @@ from rules.regulation import (
     RegulationConfig,
 )
 
+NO_START = date(2000, 1, 1)  # a package given without a start date has always been in force
+
 
 def load_app_config(path: Path | None) -> AppConfig:
     """Read the regulation TOML file (or the defaults when there is none)."""
     if path is None:
         return AppConfig()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"B24APP_CONFIG: file {path} does not exist") from exc
+        raise ConfigError(f"B24APP_CONFIG: файла {path} нет") from exc
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"B24APP_CONFIG: {path} is not valid TOML: {exc}") from exc
+        raise ConfigError(f"B24APP_CONFIG: {path}: {toml_error(exc, text)}") from exc
     return parse_app_config(data)
 
 
 def parse_app_config(data: Mapping[str, Any], *, check: bool = True) -> AppConfig:
-    """Turn the TOML document into AppConfig; every error names the key that is wrong.
+    """Turn the TOML document into AppConfig; a ConfigError lists every wrong key.
 
     With `check` (the default) the values must also make sense together (config_problems);
-    the settings page passes False to list every problem at once.
+    the settings page passes False and asks for those problems itself.
     """
-    known = {"regulation", "calendar", "rates", "packages", "clients", "integrator_ids"}
-    known |= {"supervisor_ids", "shadow_mode"}
-    reject_unknown(data, known, "")
-    regulation = build_table(RegulationConfig, data.get("regulation", {}), "regulation")
-    config = AppConfig(
-        regulation=regulation,
-        calendar=build_table(CalendarConfig, data.get("calendar", {}), "calendar"),
-        rates=_parse_rates(data.get("rates", {})),
-        packages=_parse_packages(data.get("packages", {})),
-        clients=tuple(
-            _parse_client(item, f"clients[{i}]", regulation)
-            for i, item in enumerate(as_list(data.get("clients", []), "clients"))
-        ),
-        integrator_ids=id_list(data.get("integrator_ids", []), "integrator_ids"),
-        supervisor_ids=id_list(data.get("supervisor_ids", []), "supervisor_ids"),
-        shadow_mode=coerce(data.get("shadow_mode", False), False, "shadow_mode"),
-    )
+    try:
+        doc = DocumentSchema.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError.of(schema_errors(exc, DocumentSchema)) from None
+    config = build_app_config(doc)
     problems = config_problems(config) if check else {}
     if problems:
-        raise ConfigError(next(iter(problems.values())))
+        raise ConfigError.of(problems)
     return config
 
 
-def _parse_rates(data: Any) -> Rates:
-    reject_unknown(data, {"regular", "urgent"}, "rates.")
-    base = Rates()
-    return Rates(
-        regular_kopecks=kopecks_from_roubles(data["regular"], "rates.regular")
-        if "regular" in data
-        else base.regular_kopecks,
-        urgent_kopecks=kopecks_from_roubles(data["urgent"], "rates.urgent")
-        if "urgent" in data
-        else base.urgent_kopecks,
+def given(table: BaseModel | None) -> dict[str, Any]:
+    """The keys the file sets (everything else keeps its default)."""
+    if table is None:
+        return {}
+    return {k: getattr(table, k) for k in table.model_fields_set if getattr(table, k) is not None}
+
+
+def build_app_config(doc: DocumentSchema) -> AppConfig:
+    """The validated document as the rules' dataclasses."""
+    return AppConfig(
+        regulation=RegulationConfig(**given(doc.regulation)),
+        calendar=CalendarConfig(**given(doc.calendar)),
+        rates=_rates(doc.rates),
+        packages=_packages(doc.packages),
+        clients=tuple(_client(c) for c in doc.clients or ()),
+        integrator_ids=doc.integrator_ids or (),
+        supervisor_ids=doc.supervisor_ids or (),
+        shadow_mode=bool(doc.shadow_mode),
     )
 
 
-def _parse_packages(data: Any) -> dict[PackageKind, Package]:
+def kopecks(roubles: float) -> int:
+    """Prices in the file are roubles (integers or decimals); the app keeps kopecks."""
+    return round(roubles * 100)
+
+
+def _rates(table: RatesTable | None) -> Rates:
+    base, values = Rates(), given(table)
+    return Rates(
+        regular_kopecks=kopecks(values["regular"]) if "regular" in values else base.regular_kopecks,
+        urgent_kopecks=kopecks(values["urgent"]) if "urgent" in values else base.urgent_kopecks,
+    )
+
+
+def _packages(table: PackagesTable | None) -> dict[PackageKind, Package]:
     packages = dict(DEFAULT_PACKAGES)
-    reject_unknown(data, {k.value for k in PackageKind if k is not PackageKind.NONE}, "packages.")
-    for name, table in data.items():
-        key = f"packages.{name}"
-        reject_unknown(table, {"hours", "hour_rate", "price"}, f"{key}.")
+    for name, package_table in given(table).items():
         kind = PackageKind(name)
-        base = packages[kind]
-        hours = table.get("hours", base.included_minutes / 60)
-        if not isinstance(hours, int | float) or hours < 0:
-            raise ConfigError(f"{key}.hours: expected a number of hours, got {hours!r}")
+        base, values = packages[kind], given(package_table)
         packages[kind] = Package(
             kind=kind,
-            included_minutes=round(hours * 60),
-            hour_rate_kopecks=kopecks_from_roubles(table["hour_rate"], f"{key}.hour_rate")
-            if "hour_rate" in table
+            included_minutes=round(values["hours"] * 60)
+            if "hours" in values
+            else base.included_minutes,
+            hour_rate_kopecks=kopecks(values["hour_rate"])
+            if "hour_rate" in values
             else base.hour_rate_kopecks,
-            monthly_price_kopecks=kopecks_from_roubles(table["price"], f"{key}.price")
-            if "price" in table
+            monthly_price_kopecks=kopecks(values["price"])
+            if "price" in values
             else base.monthly_price_kopecks,
         )
     return packages
 
 
-_CLIENT_KEYS = {
-    "name",
-    "group_ids",
-    "user_ids",
-    "responsible_ids",
-    "integrator_ids",
-    "package",
-    "start",
-    "contracts",
-    "departments",
-    "chat",
-    "overrides",
-}
-
-
-def _parse_client(data: Any, key: str, regulation: RegulationConfig) -> ClientCompany:
-    reject_unknown(data, _CLIENT_KEYS, f"{key}.")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{key}.name: every client needs a name")
-    overrides = data.get("overrides", {})
-    build_table(RegulationConfig, overrides, f"{key}.overrides")  # validates names and types
+def _client(table: ClientTable) -> ClientCompany:
     return ClientCompany(
-        name=name.strip(),
-        group_ids=tuple(id_list(data.get("group_ids", []), f"{key}.group_ids")),
-        user_ids=id_list(data.get("user_ids", []), f"{key}.user_ids"),
-        responsible_ids=id_list(data.get("responsible_ids", []), f"{key}.responsible_ids"),
-        integrator_ids=id_list(data.get("integrator_ids", []), f"{key}.integrator_ids"),
-        contracts=_parse_contracts(data, key),
-        departments=tuple(
-            _parse_department(d, f"{key}.departments[{i}]")
-            for i, d in enumerate(as_list(data.get("departments", []), f"{key}.departments"))
+        name=table.name,
+        group_ids=tuple(table.group_ids or ()),
+        user_ids=table.user_ids or (),
+        responsible_ids=table.responsible_ids or (),
+        integrator_ids=table.integrator_ids or (),
+        contracts=tuple(
+            ContractPeriod(package=p.package or PackageKind.NONE, start=p.start or NO_START)
+            for p in table.contracts or ()
         ),
-        chat=_parse_chat(data.get("chat", {}), f"{key}.chat"),
-        overrides={
-            k: coerce(v, getattr(regulation, k), f"{key}.overrides.{k}")
-            for k, v in overrides.items()
-        },
+        departments=tuple(
+            Department(
+                name=d.name or "", responsible_id=d.responsible_id, user_ids=d.user_ids or ()
+            )
+            for d in table.departments or ()
+        ),
+        chat=_chat(table.chat),
+        overrides=given(table.overrides),
     )
 
 
-def _parse_contracts(data: Mapping[str, Any], key: str) -> tuple[ContractPeriod, ...]:
-    periods = []
-    if "package" in data:
-        periods.append({"package": data["package"], "start": data.get("start", date(2000, 1, 1))})
-    periods.extend(as_list(data.get("contracts", []), f"{key}.contracts"))
-    result = []
-    for i, period in enumerate(periods):
-        pkey = f"{key}.contracts[{i}]"
-        reject_unknown(period, {"package", "start"}, f"{pkey}.")
-        start = period.get("start", date(2000, 1, 1))
-        if isinstance(start, str):
-            try:
-                start = date.fromisoformat(start)
-            except ValueError:
-                raise ConfigError(f"{pkey}.start: expected a date, got {start!r}") from None
-        if not isinstance(start, date):
-            raise ConfigError(f"{pkey}.start: expected a date, got {start!r}")
-        package = coerce(period.get("package"), PackageKind.NONE, f"{pkey}.package")
-        result.append(ContractPeriod(package=package, start=start))
-    return tuple(result)
-
-
-def _parse_department(data: Any, key: str) -> Department:
-    reject_unknown(data, {"name", "responsible_id", "user_ids"}, f"{key}.")
-    responsible = id_list([data.get("responsible_id")], f"{key}.responsible_id")[0]
-    return Department(
-        name=str(data.get("name", "")),
-        responsible_id=responsible,
-        user_ids=id_list(data.get("user_ids", []), f"{key}.user_ids"),
-    )
-
-
-def _parse_chat(data: Any, key: str) -> ChatOption:
-    reject_unknown(data, {"enabled", "users", "tiers"}, f"{key}.")
-    tiers = []
-    for i, tier in enumerate(as_list(data.get("tiers", []), f"{key}.tiers")):
-        if not (isinstance(tier, list) and len(tier) == 2 and isinstance(tier[0], int)):
-            raise ConfigError(f"{key}.tiers[{i}]: expected [max_users, price_roubles]")
-        tiers.append((tier[0], kopecks_from_roubles(tier[1], f"{key}.tiers[{i}]")))
+def _chat(table: ChatTable | None) -> ChatOption:
+    if table is None:
+        return ChatOption()
     return ChatOption(
-        enabled=coerce(data.get("enabled", False), False, f"{key}.enabled"),
-        users=coerce(data.get("users", 0), 0, f"{key}.users"),
-        price_tiers=tuple(tiers),
+        enabled=bool(table.enabled),
+        users=table.users or 0,
+        price_tiers=tuple((limit, kopecks(price)) for limit, price in table.tiers or ()),
     )

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from b24app.config.errors import ConfigError
+from b24app.config.messages import schema_errors
 
 DEFAULT_OAUTH_URL = "https://oauth.bitrix.info/oauth/token/"
 
@@ -67,65 +71,97 @@ class Settings:
         return bool(self.webhook_url)
 
 
-def _flag(raw: str) -> bool:
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(raw)
+def _field(env: str, help_line: str, **limits: Any) -> Any:
+    return Field(default=None, alias=env, description=help_line, **limits)
 
 
-_ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "B24APP_DATA_DIR": ("data_dir", Path),
-    "B24APP_DATABASE_URL": ("database_url", str),
-    "B24APP_CONFIG": ("config_path", Path),
-    "B24APP_API_TOKEN": ("api_token", str),
-    "B24APP_METRICS_TOKEN": ("metrics_token", str),
-    "B24APP_ENCRYPTION_KEYS": ("encryption_keys", str),
-    "B24APP_PUBLIC_URL": ("public_url", str),
-    "B24_CLIENT_ID": ("client_id", str),
-    "B24_CLIENT_SECRET": ("client_secret", str),
-    "B24_OAUTH_URL": ("oauth_url", str),
-    "B24_WEBHOOK_URL": ("webhook_url", str),
-    "B24_APPLICATION_TOKEN": ("webhook_application_token", str),
-    "B24APP_AUTH_CONNECTOR": ("auth_connector", str),
-    "B24APP_REQUESTS_PER_SECOND": ("requests_per_second", float),
-    "B24APP_BURST": ("burst", int),
-    "B24APP_MAX_ATTEMPTS": ("max_attempts", int),
-    "B24APP_WORKER_POLL_SECONDS": ("worker_poll_seconds", float),
-    "B24APP_INBOX_LEASE_SECONDS": ("inbox_lease_seconds", float),
-    "B24APP_WORKER_ENABLED": ("worker_enabled", _flag),
-    "B24APP_CATCHUP_INTERVAL_SECONDS": ("catchup_interval_seconds", int),
-    "B24APP_LOG_LEVEL": ("log_level", str),
-}
+class Environment(BaseSettings):
+    """The environment variables the app reads, as a schema: one Russian error per variable.
+
+    Read from the process environment and `.env` (the environment wins) by pydantic-settings;
+    `load_settings` validates a given mapping with the same schema (no source is read then).
+    """
+
+    model_config = SettingsConfigDict(
+        extra="ignore",
+        frozen=True,
+        case_sensitive=True,
+        env_ignore_empty=True,
+        str_strip_whitespace=True,
+    )
+
+    data_dir: Path | None = _field("B24APP_DATA_DIR", "каталог данных приложения")
+    database_url: str | None = _field("B24APP_DATABASE_URL", "адрес базы данных")
+    config_path: Path | None = _field("B24APP_CONFIG", "файл настроек регламента (TOML)")
+    api_token: str | None = _field("B24APP_API_TOKEN", "токен для /api и /metrics")
+    metrics_token: str | None = _field("B24APP_METRICS_TOKEN", "токен только для /metrics")
+    encryption_keys: str | None = _field("B24APP_ENCRYPTION_KEYS", "ключи шифрования токенов")
+    public_url: str | None = _field("B24APP_PUBLIC_URL", "внешний адрес приложения")
+    client_id: str | None = _field("B24_CLIENT_ID", "код приложения (client_id)")
+    client_secret: str | None = _field("B24_CLIENT_SECRET", "ключ приложения (client_secret)")
+    oauth_url: str | None = _field("B24_OAUTH_URL", "сервер OAuth Битрикс24")
+    webhook_url: str | None = _field("B24_WEBHOOK_URL", "входящий вебхук портала")
+    webhook_application_token: str | None = _field(
+        "B24_APPLICATION_TOKEN", "токен исходящего вебхука"
+    )
+    auth_connector: str | None = _field("B24APP_AUTH_CONNECTOR", "метка запросов приложения")
+    requests_per_second: float | None = _field(
+        "B24APP_REQUESTS_PER_SECOND", "запросов к порталу в секунду", gt=0
+    )
+    burst: int | None = _field("B24APP_BURST", "запросов к порталу подряд", ge=1)
+    max_attempts: int | None = _field("B24APP_MAX_ATTEMPTS", "попыток обработать событие")
+    worker_poll_seconds: float | None = _field("B24APP_WORKER_POLL_SECONDS", "опрос очереди, с")
+    inbox_lease_seconds: float | None = _field("B24APP_INBOX_LEASE_SECONDS", "аренда события, с")
+    worker_enabled: bool | None = _field("B24APP_WORKER_ENABLED", "обрабатывать события (on/off)")
+    catchup_interval_seconds: int | None = _field(
+        "B24APP_CATCHUP_INTERVAL_SECONDS", "интервал догоняющей выборки, с"
+    )
+    log_level: str | None = _field("B24APP_LOG_LEVEL", "уровень журнала")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_is_a_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise PydanticCustomError(
+                "webhook", "ожидается адрес входящего вебхука http(s)://…/rest/<id>/<ключ>/"
+            )
+        return value
+
+    def to_settings(self, environ: Mapping[str, str]) -> Settings:
+        """The values given; a relative B24APP_DATA_DIR is taken from where the process starts."""
+        values = {k: v for k, v in self.model_dump().items() if v is not None}
+        values["data_dir"] = Path(values.get("data_dir") or default_data_dir(environ)).absolute()
+        return Settings(**values)
+
+
+def environment_names() -> frozenset[str]:
+    """Every variable the app reads (the deploy files are checked against it)."""
+    return frozenset(str(info.alias) for info in Environment.model_fields.values())
+
+
+def _checked(build: Callable[[], Environment]) -> Environment:
+    try:
+        return build()
+    except ValidationError as exc:
+        raise ConfigError.of(schema_errors(exc, Environment)) from None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping of environment variables; a bad value names its variable."""
-    values: dict[str, Any] = {}
-    for env_key, (field_name, kind) in _ENV_KEYS.items():
-        raw = environ.get(env_key, "").strip()
-        if not raw:
-            continue
-        try:
-            values[field_name] = kind(raw)
-        except ValueError as exc:
-            expected = "on/off" if kind is _flag else getattr(kind, "__name__", "a value")
-            raise ConfigError(f"{env_key}: expected {expected}, got {raw!r}") from exc
-    # a relative B24APP_DATA_DIR is taken from where the process starts, then fixed
-    values["data_dir"] = Path(values.get("data_dir") or default_data_dir(environ)).absolute()
-    settings = Settings(**values)
-    if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):
-        raise ConfigError("B24_WEBHOOK_URL: expected an http(s) URL of an incoming webhook")
-    if settings.requests_per_second <= 0 or settings.burst < 1:
-        raise ConfigError("B24APP_REQUESTS_PER_SECOND/B24APP_BURST: must be positive")
-    return settings
+    names = environment_names()
+    given = {k: v for k, v in environ.items() if k in names and v.strip()}
+    return _checked(lambda: Environment.model_validate(given)).to_settings(environ)
 
 
 def settings_from_environment(env_file: str | None = ".env") -> Settings:
     """Settings from `.env` (if present) overlaid by the real environment."""
-    merged: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    merged.update(os.environ)
-    return load_settings(merged)
+    dotenv = env_file if env_file and Path(env_file).is_file() else None
+    merged = {k: v for k, v in (dotenv_values(dotenv) if dotenv else {}).items() if v is not None}
+    merged.update(os.environ)  # where the default data directory is (XDG_DATA_HOME, HOME)
+    environment = _checked(lambda: Environment(_env_file=dotenv))  # type: ignore[call-arg]
+    return environment.to_settings(merged)

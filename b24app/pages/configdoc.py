@@ -137,13 +137,6 @@ def client_to_document(client: ClientCompany) -> dict[str, Any]:
     return doc
 
 
-def clients_text(config: AppConfig) -> str:
-    """The clients as the `[[clients]]` TOML fragment the settings page edits."""
-    if not config.clients:
-        return ""
-    return tomli_w.dumps({"clients": [client_to_document(c) for c in config.clients]})
-
-
 def save_document(path: Path, doc: dict[str, Any], author: str, now: datetime) -> AppConfig:
     """Write atomically (the previous file kept as .bak) and return the config as re-read."""
     text = tomli_w.dumps(doc)

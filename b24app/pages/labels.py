@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from handlers.messages import day, duration, moment
+from markupsafe import Markup
+
+from handlers import report_texts
+from handlers.messages import VIOLATION_TITLES, day, duration, moment, violation_line
+from rules.regulation import RegulationConfig
+from rules.validation import Violation
 
 STATES = {
     "new": "Новая",
@@ -42,6 +47,62 @@ DECISIONS = {
 }
 
 CLOCKS = {"estimate": "Оценка (п. 4.1)", "reaction": "Ответ клиенту (п. 1.2)"}
+CLIENT_CLOCKS = {"estimate": "срок оценки задачи", "reaction": "срок ответа на ваш комментарий"}
+
+# What a task waits for, as the client reads it (the client view), and what the client can do.
+CLIENT_WAITS = {
+    "new": ("Задача получена", "Ничего: приложение проверяет оформление."),
+    "needs_info": (
+        "Нужно дополнить задачу",
+        "Исправьте задачу по замечаниям или допишите недостающее комментарием.",
+    ),
+    "awaiting_estimate": ("Интегратор оценивает задачу", "Ничего: оценка придёт в комментарии."),
+    "awaiting_approval": (
+        "Ждём вашего согласования оценки",
+        "Напишите в задаче комментарий «Согласовано», если оценка подходит.",
+    ),
+    "in_progress": ("Задача в работе", "Ничего: интегратор сообщит, когда работа будет готова."),
+    "reestimate": (
+        "Интегратор уточняет оценку",
+        "Ничего: новая оценка придёт на согласование.",
+    ),
+    "done": (
+        "Работа выполнена, идёт проверка",
+        "Проверьте результат; замечания пишите в задаче до конца гарантийного срока.",
+    ),
+    "closed": ("Задача закрыта", "Ничего. Новую просьбу оформите новой задачей."),
+}
+
+PROBLEM_TITLES = VIOLATION_TITLES
+
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+MONTHS_PREPOSITIONAL = (
+    "январе",
+    "феврале",
+    "марте",
+    "апреле",
+    "мае",
+    "июне",
+    "июле",
+    "августе",
+    "сентябре",
+    "октябре",
+    "ноябре",
+    "декабре",
+)
 
 DETAILS = {
     "raw_minutes": "оценка",
@@ -64,17 +125,53 @@ DETAILS = {
     "comment_id": "комментарий",
 }
 
-PACKAGES = {"none": "без пакета", "standard": "Стандарт", "advanced": "Продвинутый"}
+PACKAGES = report_texts.PACKAGES
 
 OVERRUN = {"none": "нет", "warning": "близко к оценке", "exceeded": "превышена"}
 
 
 def state(value: str) -> str:
-    return STATES.get(value, value)
+    return STATES.get(value, "—")
 
 
 def decision(value: str) -> str:
-    return DECISIONS.get(value, value)
+    return DECISIONS.get(value, "решение приложения")
+
+
+def package(value: str) -> str:
+    return PACKAGES.get(value, "—")
+
+
+def month(label: str) -> str:
+    """«2026-11» → «ноябрь 2026»."""
+    year, _, number = label.partition("-")
+    if not (year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
+        return label
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def in_month(label: str) -> str:
+    """«2026-11» → «в ноябре 2026»."""
+    year, _, number = label.partition("-")
+    if not (year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
+        return label
+    return f"в {MONTHS_PREPOSITIONAL[int(number) - 1]} {year}"
+
+
+def problems(codes: tuple[str, ...], title: str, regulation: RegulationConfig) -> list[str]:
+    """п. 2.1–2.3: the refusal's problems in the words of the app's comment (handlers.messages)."""
+    trimmed = " ".join(title.split())
+    details: dict[str, dict[str, object]] = {
+        "title_too_short": {"min": regulation.title_min_length, "actual": len(trimmed)},
+        "title_too_long": {"max": regulation.title_max_length, "actual": len(trimmed)},
+        "title_generic": {"title": trimmed},
+        "description_too_short": {"min": regulation.description_min_length},
+    }
+    return [
+        violation_line(Violation(code, "", details=details.get(code, {})), {})
+        for code in codes
+        if code in PROBLEM_TITLES and code != "not_responsible"
+    ]
 
 
 def minutes(value: int | None) -> str:
@@ -106,3 +203,18 @@ def when(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return moment(value)
     return day(value)
+
+
+def regulation_signed(value: str) -> str:
+    """п. 1.x: whether the client confirmed the regulation summary («Ознакомлен» under it)."""
+    if not value:
+        return "не подтверждён"
+    return f"подтверждён {date.fromisoformat(value):%d.%m.%Y}"
+
+
+def literals(text: str) -> Markup:
+    """A help line with the values a person types (`Europe/Moscow`, a URL path) set apart as
+    <code>: escaped, and only the back-quoted parts marked."""
+    code = Markup("<code>{}</code>")
+    parts = text.split("`")
+    return Markup("").join(code.format(p) if i % 2 else p for i, p in enumerate(parts))

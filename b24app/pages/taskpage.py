@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from b24app.pages import labels
+from b24app.pages.history import detail_phrases, trigger_text
 from b24app.pages.people import user_names
 from b24app.services import Services
 from b24app.storage.schema import clocks
 from handlers.records import TaskRecord, approved_estimate
 from rules.types import TaskId
 from rules.worktime import CalendarNotCovered, ClockMode, clock_status
-
-_HIDDEN_DETAILS = frozenset({"source", "clock", "to"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,8 @@ class HistoryRow:
     to_state: str
     clause: str
     decision: str
-    trigger: str
-    details: tuple[tuple[str, str], ...]
+    trigger: str  # in words (pages.history)
+    details: tuple[str, ...]  # phrases in words (pages.history)
     shadow: bool
 
 
@@ -66,6 +65,7 @@ class TaskPage:
     history: tuple[HistoryRow, ...]
     now: datetime
     auto_accept_minutes: int = 60  # п. 3.5 in the client's regulation
+    problems: tuple[str, ...] = ()  # п. 2.1–2.3: why the task was refused, in the comment's words
 
     @property
     def approved_minutes(self) -> int | None:
@@ -107,6 +107,7 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
     history = tuple(_history_row(r, d, svc, names) for r, d in rows)
     clauses = tuple(dict.fromkeys((h.clause, h.decision) for h in history if h.clause))
     client = svc.config.client_named(record.client)
+    regulation = svc.config.regulation_for(client)
     return TaskPage(
         record=record,
         names=names,
@@ -114,7 +115,8 @@ def build_task_page(svc: Services, member_id: str, task_id: int) -> TaskPage | N
         clocks=_clocks(svc, member_id, task_id, now),
         history=history,
         now=now,
-        auto_accept_minutes=svc.config.regulation_for(client).auto_accept_max_minutes,
+        auto_accept_minutes=regulation.auto_accept_max_minutes,
+        problems=tuple(labels.problems(record.refused_codes, record.title, regulation)),
     )
 
 
@@ -129,41 +131,16 @@ def _details(row: dict[str, Any]) -> dict[str, Any]:
 def _history_row(
     row: dict[str, Any], details: dict[str, Any], svc: Services, names: dict[int, str]
 ) -> HistoryRow:
-    shown = tuple(
-        (labels.DETAILS.get(str(k), str(k)), _text(str(k), v, names))
-        for k, v in details.items()
-        if k not in _HIDDEN_DETAILS and v not in (None, "", [], {})
-    )
     return HistoryRow(
         at=datetime.fromtimestamp(row["at"], svc.tz),
         from_state=row["from_state"] or "",
         to_state=row["to_state"] or "",
         clause=row["clause"] or "",
         decision=row["decision"],
-        trigger=row["trigger"] or "",
-        details=shown,
+        trigger=trigger_text(row["trigger"] or ""),
+        details=detail_phrases(details, names),
         shadow=bool(row["shadow"]),
     )
-
-
-def _text(key: str, value: object, names: dict[int, str]) -> str:
-    """An audit detail as words: minutes as durations, users by name, instants as dates."""
-    if key == "by" and isinstance(value, int):
-        return names.get(value, f"#{value}")
-    if key.endswith("_minutes") and isinstance(value, int):
-        return labels.minutes(value)
-    if key == "kind" and isinstance(value, str):
-        return labels.CLOCKS.get(value, value)
-    if isinstance(value, bool):
-        return "да" if value else "нет"
-    if isinstance(value, str) and key.endswith(("_at", "_day")):
-        try:
-            return labels.short(datetime.fromisoformat(value))
-        except ValueError:
-            return value
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _clocks(svc: Services, member_id: str, task_id: int, now: datetime) -> tuple[ClockView, ...]:

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from b24app.pages import labels
@@ -21,21 +21,9 @@ from b24app.pages.auth import (
     read_frame_post,
     verify_frame_post,
 )
-from b24app.pages.configdoc import config_file, config_to_document, save_document
 from b24app.pages.dashboard import build_dashboard
 from b24app.pages.refusals import PageAuthError
-from b24app.pages.settings_form import (
-    CALENDAR_FIELDS,
-    MONEY_FIELDS,
-    PEOPLE_FIELDS,
-    REGULATION_FIELDS,
-    WEEKDAYS,
-    document_from_form,
-    form_values,
-    message_samples,
-    submitted_values,
-    validate,
-)
+from b24app.pages.settings_page import settings_response, user_search_response
 from b24app.pages.taskpage import build_task_page
 from b24app.reporting.billing import build_month_report
 from b24app.reporting.files import FILE_FORMATS, report_file
@@ -56,6 +44,9 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/b24/static",
 )
+
+
+bp.add_app_template_filter(labels.literals, "literals")
 
 
 def _services() -> Services:
@@ -110,21 +101,33 @@ def _render(template: str, ctx: PageContext, status: int = 200, **values: Any) -
 # -- pages -----------------------------------------------------------------------------------
 @bp.route("/b24/app", methods=["GET", "POST"])
 def dashboard() -> Response:
-    """DEFAULT placement: queues, breaches, package hours, the month's bill."""
+    """DEFAULT placement: the integrators' dashboard, or a client's own tasks.
+
+    BX24.openApplication({"page": "settings"}) opens the app with those PLACEMENT_OPTIONS
+    (docs: sdk/bx24-js-sdk/additional-functions/bx24-open-application.md): the settings page.
+    """
     ctx = _context()
+    if request.method == "POST" and _frame_options().get("page") == "settings":
+        return redirect(ctx.url("pages.settings_page"), 303)  # type: ignore[return-value]
     svc = _services()
     month = _month(request.args.get("month", ""))
     company = ctx.company.name if ctx.company else None
-    board = build_dashboard(svc, ctx.portal.member_id, company, month)
+    mine = ctx.viewer.user_id if request.args.get("mine") and company is None else None
+    board = build_dashboard(svc, ctx.portal.member_id, company, month, mine)
     summaries = [summary_row(c) for c in board.report.clients] if board.report else []
+    template = "page_client.html" if company else "page_dashboard.html"
     return _render(
-        "page_dashboard.html",
+        template,
         ctx,
         board=board,
         summaries=summaries,
         hours=hours,
         rubles=rubles_ru,
     )
+
+
+def _frame_options() -> dict[str, Any]:
+    return dict(read_frame_post(request.form, request.args).options)
 
 
 def _month(text: str) -> tuple[int, int] | None:
@@ -154,14 +157,10 @@ def _task(ctx: PageContext, task_id: int) -> Response:
     page = build_task_page(_services(), ctx.portal.member_id, task_id)
     if page is not None and ctx.company is not None and page.record.client != ctx.company.name:
         return _render("page_message.html", ctx, 403, message="Эта задача не вашей компании.")
-    if page is None:
-        return _render(
-            "page_message.html",
-            ctx,
-            message=f"Приложение не ведёт задачу #{task_id} по регламенту: "
-            "её поставил не клиент или она ещё не обработана.",
-        )
-    return _render("page_task.html", ctx, page=page)
+    if page is None:  # an internal task (not set by a client): one quiet line
+        return _render("page_internal.html", ctx, task_id=task_id)
+    template = "page_task_client.html" if ctx.company is not None else "page_task.html"
+    return _render(template, ctx, page=page)
 
 
 @bp.get("/b24/app/report/<month>.<fmt>")
@@ -172,7 +171,7 @@ def report_download(month: str, fmt: str) -> Response:
         return _render("page_message.html", ctx, 404, message="Формат отчёта: csv или xlsx.")
     year_month = _month(month)
     if year_month is None:
-        return _render("page_message.html", ctx, 400, message="Месяц задаётся как 2026-11.")
+        return _render("page_message.html", ctx, 400, message="Не указан месяц отчёта.")
     svc = _services()
     company = ctx.company.name if ctx.company else None
     report = build_month_report(
@@ -191,45 +190,32 @@ def settings_page() -> Response:
         return _render(
             "page_message.html", ctx, 403, message="Настройки доступны только администраторам."
         )
-    svc = _services()
-    path = config_file(svc.settings)
-    values = form_values(svc.config)
-    errors: dict[str, str] = {}
-    saved = False
-    if request.method == "POST" and not request.form.get("AUTH_ID"):
-        values = submitted_values(request.form, request.form.getlist)
-        doc, errors = document_from_form(values)
-        config, more = validate(doc) if not errors else (None, {})
-        errors |= more
-        if config is not None:
-            author = f"{ctx.viewer.name} (#{ctx.viewer.user_id})"
-            # only what differs from the defaults goes to the file (a future default applies)
-            saved_config = save_document(path, config_to_document(config), author, svc.now())
-            svc.set_config(saved_config)
-            log.info("settings saved to %s by user %s", path, ctx.viewer.user_id)
-            values, saved = form_values(svc.config), True
-    return _render(
-        "page_settings.html",
-        ctx,
-        400 if errors else 200,
-        values=values,
-        errors=errors,
-        saved=saved,
-        path=str(path),
-        sections=(
-            ("Регламент", REGULATION_FIELDS),
-            ("Рабочее время", CALENDAR_FIELDS),
-            ("Пакеты и тарифы", MONEY_FIELDS),
-            ("Люди и режим", PEOPLE_FIELDS),
-        ),
-        weekdays=WEEKDAYS,
-        samples=message_samples(svc.now(), svc.config.regulation),
-        clients=svc.config.clients,
-        today=svc.now().date(),
+    saving = request.method == "POST" and not request.form.get("AUTH_ID")
+    form = request.form if saving else None
+    status, values = settings_response(_services(), ctx.portal.member_id, ctx.viewer, form)
+    return _render("page_settings.html", ctx, status, **values)
+
+
+@bp.get("/b24/app/users")
+def user_search() -> Response:
+    """The settings page's people picker: portal users whose name starts with `q` (admins)."""
+    ctx = _context()
+    if not ctx.viewer.is_admin or ctx.company is not None:
+        return Response('{"error": "forbidden"}', status=403, mimetype="application/json")
+    status, body = user_search_response(
+        _services(), ctx.portal.member_id, request.args.get("q", "")
     )
+    return Response(body, status=status, mimetype="application/json")
 
 
 # -- errors and headers ----------------------------------------------------------------------
+_HTTP_TEXT = {
+    404: "Такой страницы в приложении нет.",
+    405: "Эта страница так не открывается: откройте приложение из меню Битрикс24.",
+    400: "Запрос к приложению неполный: откройте приложение из меню Битрикс24.",
+}
+
+
 @bp.errorhandler(PageAuthError)
 def _refused(exc: PageAuthError) -> Response:
     if exc.portal is not None:
@@ -241,14 +227,27 @@ def _refused(exc: PageAuthError) -> Response:
         message=str(exc),
         kind=exc.kind,
         reload=exc.reloadable,
+        portal_url=_portal_url(exc.portal),
     )
     return Response(body, status=exc.status, mimetype="text/html")
+
+
+def _portal_url(portal: Portal | None) -> str:
+    """The portal's own address, where the app is opened again with a fresh authorisation."""
+    if portal is None:
+        return ""
+    scheme = "http" if portal.client_endpoint.startswith("http://") else "https"
+    return f"{scheme}://{portal.domain}/"
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     body = render_template(
-        "page_message.html", ctx=None, labels=labels, message=f"Ошибка {exc.code}: {exc.name}."
+        "page_message.html",
+        ctx=None,
+        labels=labels,
+        message=_HTTP_TEXT.get(exc.code or 500, "")
+        or "Страница не открылась: ошибка на стороне приложения. Попробуйте ещё раз.",
     )
     return Response(body, status=exc.code or 500, mimetype="text/html")
 

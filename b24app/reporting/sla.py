@@ -53,10 +53,15 @@ def month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def build_report(services: Services, member_id: str) -> SlaReport:
-    """Open clocks sorted by working time left (most overdue first) and the month's breaches."""
+def build_report(
+    services: Services, member_id: str, month: tuple[int, int] | None = None
+) -> SlaReport:
+    """Open clocks sorted by working time left (most overdue first) and the breaches of
+    `month` (year, month; the current one by default)."""
     now = services.now()
     first = month_start(now)
+    if month is not None:
+        first = first.replace(year=month[0], month=month[1])
     following = month_start(first + timedelta(days=32))
     report = SlaReport(member_id=member_id, now=now)
     calendar = services.calendar

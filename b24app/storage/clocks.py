@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,26 @@ from b24app.storage.database import Database
 from b24app.storage.schema import clocks, inbox
 
 ESTIMATE, REACTION = "estimate", "reaction"
+
+
+class ClockWriter(Protocol):
+    """Where the effect applier stores the clocks a handler starts and stops (ClockStore, or
+    b24app.storage.task_memory.MemoryClocks in replay and handler tests)."""
+
+    def start(
+        self,
+        *,
+        task_id: int,
+        kind: str,
+        started_at: datetime,
+        source: str,
+        total_minutes: int,
+        mode: str,
+        due_at: datetime,
+        remind_at: datetime,
+    ) -> bool: ...
+
+    def stop(self, task_id: int, kind: str, at: datetime) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, String, case, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from b24app.bitrix.events import COALESCE_PREFIX, Event, dedup_key
+from b24app.bitrix.events import COALESCE_PREFIX, InboxEvent
 from b24app.redact import redact
 from b24app.storage.database import Database
 from b24app.storage.schema import inbox, leases
@@ -27,13 +26,15 @@ TRANSIENT_BACKOFF_MAX_SECONDS = 300.0
 
 @dataclass(frozen=True, slots=True)
 class InboxItem:
-    """A claimed inbox row."""
+    """A claimed inbox row: the normalised event (b24app.bitrix.events.InboxEvent) and its
+    processing state."""
 
     id: int
     member_id: str
     event: str
     task_id: int
-    data: dict[str, Any]
+    comment_id: int
+    message_id: int
     source: str
     attempts: int
     received_at: float
@@ -50,27 +51,17 @@ class Inbox:
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
 
-    def put(self, event: Event, *, source: str = "online") -> bool:
-        """Store the event durably; False when the same delivery is already stored."""
-        return self.put_raw(
-            dedup_key=event.dedup_key(),
-            member_id=event.member_id,
-            name=event.name,
-            task_id=event.task_id,
-            data=event.data,
-            source=source,
-        )
-
-    def put_raw(
-        self, *, dedup_key: str, member_id: str, name: str, task_id: int, data: Any, source: str
-    ) -> bool:
+    def put(self, event: InboxEvent) -> bool:
+        """Store the event durably; False when the same delivery is already stored (or, for a
+        task update, while one of that task is still waiting: the keys coalesce)."""
         row = {
-            "dedup_key": dedup_key,
-            "member_id": member_id,
-            "event": name,
-            "task_id": task_id,
-            "payload": json.dumps(data, ensure_ascii=False),
-            "source": source,
+            "dedup_key": event.dedup_key,
+            "member_id": event.member_id,
+            "event": event.name,
+            "task_id": event.task_id,
+            "comment_id": event.comment_id,
+            "message_id": event.message_id,
+            "source": str(event.source),
             "received_at": self.db.clock(),
             "status": PENDING,
         }
@@ -80,18 +71,6 @@ class Inbox:
         except IntegrityError:
             return False
         return True
-
-    def queue_task_update(self, member_id: str, task_id: int, *, source: str) -> bool:
-        """A synthetic ONTASKUPDATE (sweep, time re-read): the handler re-reads the task. It
-        coalesces with any update of that task still waiting, like a real one."""
-        return self.put_raw(
-            dedup_key=dedup_key(member_id, "ONTASKUPDATE", task_id, 0, 0, 0, None),
-            member_id=member_id,
-            name="ONTASKUPDATE",
-            task_id=task_id,
-            data={"FIELDS_AFTER": {"ID": str(task_id)}},
-            source=source,
-        )
 
     def claim(self, worker_id: str, limit: int = 10) -> list[InboxItem]:
         """Take due rows (and rows whose claimer died) atomically for this worker."""
@@ -128,7 +107,8 @@ class Inbox:
             inbox.c.member_id,
             inbox.c.event,
             inbox.c.task_id,
-            inbox.c.payload,
+            inbox.c.comment_id,
+            inbox.c.message_id,
             inbox.c.source,
             inbox.c.attempts,
             inbox.c.received_at,
@@ -141,7 +121,8 @@ class Inbox:
                 r.member_id,
                 r.event,
                 r.task_id,
-                json.loads(r.payload),
+                r.comment_id,
+                r.message_id,
                 r.source,
                 r.attempts,
                 r.received_at,

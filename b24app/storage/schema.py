@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -54,8 +55,10 @@ inbox = Table(
     Column("member_id", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("task_id", Integer, nullable=False, default=0),
-    Column("payload", Text, nullable=False),  # the event's data section as JSON (no auth tokens)
-    Column("source", String(10), nullable=False, default="online"),  # online | offline | sweep
+    # the event normalised by b24app.bitrix.events (InboxEvent); up to 0003 a raw `payload`
+    Column("comment_id", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("message_id", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("source", String(10), nullable=False, default="online"),  # EventSource
     Column("received_at", Float, nullable=False),
     Column("status", String(12), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, insert, select, update
 
 from b24app.storage.database import Database
 from b24app.storage.schema import audit, effects, own_writes, tasks
+from handlers.context import TaskStoreReader
 from handlers.effects import Audit
 from handlers.records import TaskRecord, record_from_json, record_to_json
 from rules.comments import to_plain
@@ -23,6 +24,29 @@ TASK_REQUEST = "task_request"  # own_writes: a task the app asked the portal to 
 def text_digest(text: str) -> str:
     """Digest of a comment's plain text: recognises our own comments on the chat card too."""
     return hashlib.sha256(to_plain(text).encode()).hexdigest()[:32]
+
+
+class TaskStorage(TaskStoreReader, Protocol):
+    """A task store as the effect applier and replay use it: TaskStore (the database) and
+    b24app.storage.task_memory.MemoryTaskStore (replay, handler tests)."""
+
+    member_id: str
+
+    def effect_status(self, key: str) -> str | None: ...
+
+    def mark_effect(
+        self, key: str, kind: str, task_id: int, status: str, result: str = ""
+    ) -> None: ...
+
+    def record_own_write(self, task_id: int, kind: str, object_id: int, text: str = "") -> None: ...
+
+    def record_task_request(self, origin_task_id: int, title: str, description: str) -> None: ...
+
+    def save(self, record: TaskRecord | None, entries: list[Audit], *, shadow: bool) -> None: ...
+
+    def list_tasks(self, states: list[str] | None = None) -> list[TaskRecord]: ...
+
+    def history(self, task_id: int) -> list[dict[str, Any]]: ...
 
 
 class TaskStore:

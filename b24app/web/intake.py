@@ -60,7 +60,7 @@ def receive_event() -> Any:
     if event.name not in svc.router.events:
         return jsonify({"status": "ignored", "reason": f"{event.name} is not used by the app"})
     try:
-        stored = svc.inbox.put(event)
+        stored = svc.inbox.put(event.normalised())
     except SQLAlchemyError:
         log.exception("could not store event %s", event.name)
         return json_error(503, "storage_unavailable", "the event could not be stored; retry later")

@@ -76,7 +76,7 @@ def _filter_of(params: Any) -> dict[str, Any]:
     """user.get takes FILTER, or (legacy) filter fields at the top level."""
     flt = arg(params, "FILTER")
     if isinstance(flt, dict):
-        return flt
+        return dict(flt)
     if isinstance(params, dict):
         return {k: v for k, v in params.items() if str(k).upper() not in LIST_KEYS}
     return {}
@@ -89,11 +89,34 @@ def _select(row: dict[str, Any], select: Any) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in names or k == "ID"}
 
 
-@methods.add("user.get", "user.search", scope=USER_SCOPES)
+def _found(user: User, state: PortalState, text: str) -> bool:
+    """FIND: every word of the query starts a word of the user's first or last name, job title
+    or department name (the sandbox's reading of the portal's beginning-of-string search)."""
+    deps = [state.departments[d].name for d in user.departments if d in state.departments]
+    words = " ".join([user.name, user.last_name, user.work_position, *deps]).lower().split()
+    return all(any(w.startswith(q) for w in words) for q in text.lower().split())
+
+
+@methods.add("user.get", scope=USER_SCOPES)
 def user_get(ctx: CallContext, params: Any) -> Any:
+    return _user_list(ctx, params, find=False)
+
+
+# docs: api-reference/user/user-search.md — user.search inherits user.get's parameters and adds
+# FILTER[FIND], "applied simultaneously to the first name, last name, middle name, job title, and
+# department name"; the portal picks full-text or `LIKE "Text%"` search itself.
+@methods.add("user.search", scope=USER_SCOPES)
+def user_search(ctx: CallContext, params: Any) -> Any:
+    return _user_list(ctx, params, find=True)
+
+
+def _user_list(ctx: CallContext, params: Any, *, find: bool) -> Any:
     flt = _filter_of(params)
+    text = str(flt.pop("FIND", "") or "").strip() if find else ""
     users = sorted(ctx.core.state.users.values(), key=lambda u: u.id)
     rows = [u for u in users if matches(u, flt, _user_get)]
+    if text:
+        rows = [u for u in rows if _found(u, ctx.core.state, text)]
     sort, order = arg(params, "sort"), arg(params, "order", "ASC")
     if isinstance(sort, str):
         rows = apply_order(rows, {sort: order}, _user_get)

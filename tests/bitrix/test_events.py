@@ -8,7 +8,14 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from b24app.bitrix.events import MalformedEventError, parse_event, tokens_match, unflatten
+from b24app.bitrix.events import (
+    EventSource,
+    MalformedEventError,
+    parse_event,
+    task_update,
+    tokens_match,
+    unflatten,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 
@@ -125,3 +132,34 @@ def test_unflatten_limits() -> None:
 )
 def test_tokens_match(given: str, expected: str, ok: bool) -> None:
     assert tokens_match(given, expected) is ok
+
+
+NORMALISED = [  # fixture → (kind, task, comment, message); the key is the parser's own
+    pytest.param("ontaskadd.txt", ("ONTASKADD", 4512, 0, 0), id="task-added"),
+    pytest.param(
+        "ontaskcommentadd_classic.txt", ("ONTASKCOMMENTADD", 4512, 9981, 0), id="classic-comment"
+    ),
+    pytest.param(
+        "ontaskcommentadd_chat.txt", ("ONTASKCOMMENTADD", 4512, 0, 1458), id="chat-message"
+    ),
+]
+
+
+@pytest.mark.parametrize(("fixture", "expected"), NORMALISED)
+def test_event_is_normalised_once_for_the_inbox(
+    fixture: str, expected: tuple[str, int, int, int]
+) -> None:
+    event = parse_event(load(fixture))
+    normalised = event.normalised()
+    found = (normalised.name, normalised.task_id, normalised.comment_id, normalised.message_id)
+    assert found == expected
+    assert (normalised.member_id, normalised.source) == (event.member_id, EventSource.ONLINE)
+    assert normalised.dedup_key == event.dedup_key()
+
+
+def test_synthetic_update_coalesces_with_a_real_one() -> None:
+    """A sweep's or timer's re-read of a task shares the key of the portal's ONTASKUPDATE."""
+    real = parse_event(load("ontaskupdate.txt")).normalised()
+    synthetic = task_update(real.member_id, real.task_id, EventSource.SWEEP)
+    assert (synthetic.name, synthetic.dedup_key) == ("ONTASKUPDATE", real.dedup_key)
+    assert synthetic.source == "sweep"

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from b24app.config.settings import _ENV_KEYS
+from b24app.config.settings import environment_names
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -26,7 +26,7 @@ COMPOSE = DEPLOY / "compose.yaml"
 # schema/compose-spec.json of github.com/compose-spec/compose-spec (Apache-2.0), vendored so
 # the check needs no network.
 SCHEMA = Path(__file__).with_name("compose-spec.json")
-KNOWN_ENV = set(_ENV_KEYS)
+KNOWN_ENV = set(environment_names())
 
 
 def compose() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from b24app.bitrix.events import InboxEvent
 from b24app.config.settings import Settings
 from b24app.services import Services
 from b24app.web.api import task_view
@@ -87,16 +88,14 @@ class Harness:
 
     def deliver(self, name: str, task_id: int, comment_id: int = 0) -> None:
         self.seq += 1
-        fields = (
-            {"ID": str(comment_id), "TASK_ID": str(task_id)} if comment_id else {"ID": str(task_id)}
-        )
-        self.services.inbox.put_raw(
-            dedup_key=f"test-{self.seq}",
-            member_id=MEMBER,
-            name=name,
-            task_id=task_id,
-            data={"FIELDS_AFTER": fields},
-            source="online",
+        self.services.inbox.put(
+            InboxEvent(
+                member_id=MEMBER,
+                name=name,
+                task_id=task_id,
+                dedup_key=f"test-{self.seq}",
+                comment_id=comment_id,
+            )
         )
         self.worker.drain_all()
 

@@ -74,3 +74,8 @@ def open_in_portal(
     frame = page.frame_locator("#app")
     frame.locator("main").wait_for()
     return frame, answer.value.status
+
+
+def app_frame(page: Any) -> Any:
+    """The app's frame itself (to run a script in it), not a locator."""
+    return page.frame(name="app")

@@ -189,10 +189,47 @@ def play(scenario: Scenario) -> Scenario:
         lambda: portal.add_comment(maria, t["approval"], "Оценка: 3 часа, срок 2 рабочих дня")
     )
     scenario.act(lambda: portal.add_time(maria, t["approval"], 4 * 3600, "анализ и оценка"))
+    play_states(scenario, task)
     refresh_time_entries(scenario.stack.services)  # the scheduler's time check: overruns (п. 3.3)
     scenario.stack.settle()
     sync(scenario)
     return scenario
+
+
+def play_states(scenario: Scenario, task: Any) -> None:
+    """The task tab's other states: refused, re-estimation, done (warranty), an internal task."""
+    portal, users, t = scenario.portal, scenario.users, scenario.tasks
+    ivan, maria, anna = (users[k] for k in ("ivan", "maria", "anna"))
+    t["refused"] = task(anna, "Помогите", "Не работает, срочно посмотрите.", ivan)
+    t["reestimate"] = task(
+        anna,
+        "Выгрузка счетов в 1С по кнопке",
+        "В карточке сделки https://romashka.bitrix24.ru/crm/deal/details/51/ нужна кнопка, "
+        "которая выгружает счёт в 1С вместе с товарами.",
+        ivan,
+    )
+    scenario.act(lambda: portal.add_comment(ivan, t["reestimate"], "Оценка: 1 час, срок 2 дня"))
+    scenario.act(lambda: portal.add_time(ivan, t["reestimate"], 2 * 3600, "кнопка выгрузки"))
+    t["done"] = task(
+        anna,
+        "Печатная форма счёта с логотипом",
+        "В печатной форме счёта https://romashka.bitrix24.ru/crm/invoice/details/12/ нужен "
+        "логотип компании в шапке и подпись директора внизу.",
+        ivan,
+    )
+    scenario.act(lambda: portal.add_comment(ivan, t["done"], "Оценка: 30 минут"))
+    scenario.act(lambda: portal.add_time(ivan, t["done"], 30 * 60, "печатная форма"))
+    scenario.act(lambda: portal.complete_task(ivan, t["done"]))
+    t["internal"] = int(
+        scenario.act(
+            lambda: portal.create_task(
+                ivan,
+                "Подготовить сверку часов для бухгалтерии",
+                "Собрать часы за ноябрь по всем клиентам.",
+                responsible_id=maria,
+            )
+        )
+    )
 
 
 def sync(scenario: Scenario) -> None:

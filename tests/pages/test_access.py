@@ -35,7 +35,7 @@ def test_task_tab_of_an_approved_task(scenario: Scenario) -> None:
     assert "В работе" in text
     assert "2 ч 10 мин" in text
     assert "2 ч 15 мин" in text
-    assert "«Согласовано» — Анна Смирнова" in text
+    assert "«Согласовано» — <span data-user>Анна Смирнова</span>" in text
     assert "Ждёт согласования → <b>В работе</b>" in text  # the history
     assert "п. 4.2" in text
 

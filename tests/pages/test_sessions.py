@@ -34,6 +34,8 @@ def test_an_expired_session_says_so_and_offers_to_reopen(
     assert EXPIRED in page.text
     assert "4 часов" in page.text
     assert "data-reload" in page.text  # the «Открыть заново» button
+    # and a way back that works outside the frame too: the portal, where the app is reopened
+    assert f'id="back-to-portal" href="http://{scenario.portal.domain}/"' in page.text
     assert ROMASHKA not in page.text
     assert 'name="s"' not in page.text
 
@@ -65,6 +67,7 @@ def test_a_portal_that_does_not_answer_is_not_a_refusal(fresh: Scenario, fault: 
     fault(fresh.portal)
     page = open_page(fresh, 1)
     assert page.status_code == 503
+    assert "Портал Битрикс24 не отвечает, попробуйте через минуту" in page.text
     assert UNAVAILABLE in page.text
     assert REFUSED not in page.text
     assert FORGED not in page.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from datetime import date, time
@@ -9,15 +10,13 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.datastructures import MultiDict
 
 from b24app.config.regulation import load_app_config, parse_app_config
+from b24app.pages.client_rows import ClientRow
 from b24app.pages.configdoc import config_file, config_to_document
-from b24app.pages.settings_form import (
-    ALL_FIELDS,
-    document_from_form,
-    form_values,
-    validate,
-)
+from b24app.pages.settings_fields import all_fields
+from b24app.pages.settings_form import form_values, submitted_values, validate
 from rules.regulation import (
     AppConfig,
     CalendarConfig,
@@ -64,18 +63,39 @@ RICH = AppConfig(
 )
 
 
-def as_form(values: dict[str, Any]) -> dict[str, Any]:
-    """What a browser submits: unchecked boxes are absent, weekdays one value each."""
-    form: dict[str, Any] = {}
+def as_form(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a browser submits: unchecked boxes are absent, lists one value each, a client row
+    as its fields named `clients.<n>.…`."""
+    form: list[tuple[str, str]] = []
     for key, value in values.items():
-        if isinstance(value, bool):
+        if key == "clients":
+            for number, row in value:
+                form.extend(row_form(number, row))
+        elif isinstance(value, bool):
             if value:
-                form[key] = "1"
+                form.append((key, "1"))
         elif isinstance(value, list):
-            form[key] = [str(v) for v in value]
+            form.extend((key, str(v)) for v in value)
         else:
-            form[key] = value
+            form.append((key, value))
     return form
+
+
+def row_form(number: str, row: ClientRow) -> list[tuple[str, str]]:
+    key = f"clients.{number}."
+    form = [("client_row", number), (key + "name", row.name), (key + "kept", row.kept)]
+    form += [(key + "group_ids", row.group_ids), (key + "package", row.package)]
+    form += [(key + "start", row.start)] + ([(key + "contract", "1")] if row.contract else [])
+    form += [(key + "user_ids", str(i)) for i in row.user_ids]
+    form += [(key + "responsible_ids", str(i)) for i in row.responsible_ids]
+    for name, value in row.overrides:
+        form += [(key + "override_key", name), (key + "override_value", value)]
+    return form
+
+
+def submitted(values: dict[str, Any]) -> dict[str, Any]:
+    """The form as the page reads it back."""
+    return submitted_values(MultiDict(as_form(values)))
 
 
 @pytest.mark.parametrize("config", [AppConfig(), RICH], ids=["defaults", "rich"])
@@ -85,41 +105,110 @@ def test_the_document_reads_back_as_the_same_config(config: AppConfig) -> None:
 
 @pytest.mark.parametrize("config", [AppConfig(), RICH], ids=["defaults", "rich"])
 def test_saving_the_form_unchanged_changes_nothing(config: AppConfig) -> None:
-    doc, errors = document_from_form(form_values(config))
-    assert errors == {}
-    assert validate(doc) == (config, {})
+    assert validate(submitted(form_values(config))) == (config, {})
+
+
+def _with_row(values: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    number, row = values["clients"][0]
+    return values | {"clients": [(number, dataclasses.replace(row, **changes))]}
 
 
 BAD_VALUES = [
-    pytest.param("regulation.rounding_unit_minutes", "пятнадцать", id="not-a-number"),
-    pytest.param("regulation.rounding_unit_minutes", "0", id="zero-unit"),
-    pytest.param("regulation.sla_reminder_percent", "150", id="percent-over-100"),
-    pytest.param("regulation.title_max_length", "3", id="max-below-min"),
-    pytest.param("regulation.responsible_check", "maybe", id="unknown-choice"),
-    pytest.param("calendar.day_end", "25:00", id="bad-time"),
-    pytest.param("calendar.day_end", "08:00", id="day-ends-before-start"),
-    pytest.param("calendar.timezone", "Europe/Nowhere", id="unknown-zone"),
-    pytest.param("calendar.days_off", "31.12.2026", id="bad-date"),
-    pytest.param("rates.urgent", "-5", id="negative-price"),
-    pytest.param("integrator_ids", "7, x", id="bad-id"),
-    pytest.param("clients", '[[clients]]\nname = "A"\nuser_ids = ["x"]', id="bad-client"),
-    pytest.param("clients", "[[clients]\nname=", id="clients-not-toml"),
+    pytest.param(
+        "regulation.rounding_unit_minutes", "пятнадцать", "целое число", id="not-a-number"
+    ),
+    pytest.param("regulation.warranty_days", "двенедели", "целое число", id="days-in-words"),
+    pytest.param("regulation.rounding_unit_minutes", "0", "не меньше 1", id="zero-unit"),
+    pytest.param("regulation.sla_reminder_percent", "150", "не больше 100", id="percent-over-100"),
+    pytest.param("regulation.title_max_length", "3", "не меньше", id="max-below-min"),
+    pytest.param("regulation.responsible_check", "maybe", "предупреждать", id="unknown-choice"),
+    pytest.param("calendar.day_end", "25:00", "09:00", id="bad-time"),
+    pytest.param("calendar.day_end", "08:00", "заканчиваться позже", id="day-ends-before-start"),
+    pytest.param("calendar.timezone", "Europe/Nowhere", "часовой пояс", id="unknown-zone"),
+    pytest.param("calendar.days_off", "31.12.2026", "2026-12-31", id="bad-date"),
+    pytest.param("rates.urgent", "-5", "не меньше 0", id="negative-price"),
+    pytest.param("packages.standard.hours", "десять", "число", id="hours-in-words"),
 ]
 
 
-@pytest.mark.parametrize(("key", "value"), BAD_VALUES)
-def test_a_bad_value_is_reported_with_its_key(key: str, value: str) -> None:
-    values = form_values(AppConfig()) | {key: value}
-    doc, errors = document_from_form(values)
-    if not errors:
-        _, errors = validate(doc)
+@pytest.mark.parametrize(("key", "value", "words"), BAD_VALUES)
+def test_a_bad_value_is_answered_in_russian_next_to_its_input(
+    key: str, value: str, words: str
+) -> None:
+    config, errors = validate(submitted(form_values(AppConfig()) | {key: value}))
+    assert config is None
     assert key in errors
-    assert errors[key].startswith(key.split(".")[0])
+    assert words in errors[key]
 
 
-def test_every_field_has_a_value_to_show() -> None:
+ROW_ERRORS = [
+    pytest.param({"name": "  "}, "clients.0.name", "пустым", id="no-name"),
+    pytest.param({"group_ids": "12, x"}, "clients.0.group_ids", "id", id="bad-group"),
+    pytest.param({"start": "вчера"}, "clients.0.start", "2026-12-31", id="bad-start"),
+    pytest.param(
+        {"overrides": (("warranty_days", "две"),)},
+        "clients.0.overrides.warranty_days",
+        "целое число",
+        id="bad-override",
+    ),
+    pytest.param(
+        {"overrides": (("title_max_length", "2"),)},
+        "clients.0.overrides.title_max_length",
+        "не меньше",
+        id="override-contradicts",
+    ),
+    pytest.param({"kept": "{broken"}, "clients.0", "повреждены", id="broken-kept"),
+]
+
+
+@pytest.mark.parametrize(("changes", "key", "words"), ROW_ERRORS)
+def test_a_bad_client_value_is_shown_in_its_row(
+    changes: dict[str, Any], key: str, words: str
+) -> None:
+    config, errors = validate(submitted(_with_row(form_values(RICH), **changes)))
+    assert config is None
+    assert words in errors[key]
+
+
+@pytest.mark.parametrize(
+    ("contract", "start", "periods"),
+    [
+        pytest.param(False, "2026-10-01", 3, id="contract-ends-from-a-new-date"),
+        pytest.param(True, "2026-07-01", 2, id="same-date-edits-the-last-period"),
+    ],
+)
+def test_a_row_edits_the_current_contract_and_keeps_the_earlier(
+    contract: bool, start: str, periods: int
+) -> None:
+    values = _with_row(form_values(RICH), contract=contract, start=start, package="standard")
+    config, errors = validate(submitted(values))
+    assert errors == {}
+    assert config is not None
+    client = config.clients[0]
+    assert len(client.contracts) == periods
+    assert client.package_on(date(2026, 6, 30)) is PackageKind.STANDARD
+    expected = PackageKind.STANDARD if contract else PackageKind.ADVANCED
+    assert client.package_on(date(2026, 9, 30)) is expected
+    assert client.package_on(date(2026, 10, 1)) is (expected if contract else PackageKind.NONE)
+    assert client.departments == RICH.clients[0].departments
+
+
+def test_every_field_has_a_label_a_help_line_and_a_value() -> None:
     values = form_values(RICH)
-    assert {f.key for f in ALL_FIELDS} <= set(values)
+    for f in all_fields():
+        assert f.key in values
+        assert f.label, f.key
+        assert f.help, f.key
+        assert not re.search(r"[a-z]{4}", f.label), f"{f.key}: the label is not Russian"
+
+
+def test_choices_are_shown_by_their_russian_names() -> None:
+    check = next(f for f in all_fields() if f.key == "regulation.responsible_check")
+    assert check.choices == (
+        ("warn", "предупреждать"),
+        ("reject", "отклонять"),
+        ("off", "не проверять"),
+    )
 
 
 # -- through the page, on a running app -------------------------------------------------------
@@ -133,7 +222,7 @@ def _admin_token(scenario: Scenario) -> str:
 def _post_settings(scenario: Scenario, values: dict[str, Any]) -> requests.Response:
     token = _admin_token(scenario)
     return requests.post(
-        f"{scenario.stack.url}/b24/app/settings", data=as_form(values) | {"s": token}, timeout=30
+        f"{scenario.stack.url}/b24/app/settings", data=[*as_form(values), ("s", token)], timeout=30
     )
 
 
@@ -146,7 +235,8 @@ def test_bad_settings_are_not_saved(fresh: Scenario) -> None:
     }
     page = _post_settings(fresh, values)
     assert page.status_code == 400
-    assert "regulation.rounding_unit_minutes" in page.text
+    assert "не меньше 1" in page.text
+    assert "неизвестный часовой пояс «Mars/Base»" in page.text
     assert "Ничего не сохранено" in page.text
     assert not config_file(services.settings).exists()
     assert services.config is before
@@ -173,3 +263,58 @@ def test_saved_settings_are_used_by_the_next_event(fresh: Scenario) -> None:
     assert record is not None
     assert record.state is TaskState.IN_PROGRESS
     assert record.auto_accepted
+
+
+def test_people_are_found_by_part_of_their_name(fresh: Scenario) -> None:
+    token = _admin_token(fresh)
+    url = f"{fresh.stack.url}/b24/app/users"
+    found = requests.get(url, params={"s": token, "q": "смирн"}, timeout=30)
+    assert found.status_code == 200
+    assert found.json() == [{"id": fresh.users["anna"], "name": "Смирнова Анна"}]
+    assert requests.get(url, params={"s": token, "q": "ж"}, timeout=30).json() == []
+    portal_log = fresh.portal.requests_for("user.search")
+    assert portal_log, "the names come from the portal's user.search"
+
+
+def test_a_client_cannot_search_people(fresh: Scenario) -> None:
+    page = requests.post(
+        fresh.handler_url(), data=fresh.frame_form(fresh.users["anna"]), timeout=30
+    )
+    match = re.search(r'name="s" value="([^"]+)"|[?&]s=([^&"]+)', page.text)
+    assert match
+    token = match.group(1) or match.group(2)
+    answer = requests.get(
+        f"{fresh.stack.url}/b24/app/users", params={"s": token, "q": "Иван"}, timeout=30
+    )
+    assert answer.status_code == 403
+
+
+def test_a_client_row_is_saved_with_its_people(fresh: Scenario) -> None:
+    services = fresh.stack.services
+    ivan, boris = fresh.users["ivan"], fresh.users["boris"]
+    values = form_values(services.config)
+    row = ClientRow(
+        name="АО Василёк",
+        group_ids="",
+        user_ids=(boris,),
+        responsible_ids=(boris,),
+        contract=True,
+        package="advanced",
+        start="2026-12-01",
+        overrides=(("warranty_days", "30"),),
+    )
+    values["clients"] = [*values["clients"], ("7", row)]
+    values["supervisor_ids"] = [ivan]
+    page = _post_settings(fresh, values)
+    assert page.status_code == 200, page.text
+    saved = tomllib.loads(config_file(services.settings).read_text())
+    assert saved["clients"][-1] == {
+        "name": "АО Василёк",
+        "user_ids": [boris],
+        "responsible_ids": [boris],
+        "contracts": [{"package": "advanced", "start": date(2026, 12, 1)}],
+        "overrides": {"warranty_days": 30},
+    }
+    assert saved["supervisor_ids"] == [ivan]
+    assert services.config.client_named("АО Василёк") is not None
+    assert "Лютиков Борис" in page.text  # the chip, as the people picker lists people

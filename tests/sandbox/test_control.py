@@ -127,3 +127,21 @@ def test_placements_and_open_app(app: App, receiver: Receiver) -> None:
     assert (form["PLACEMENT"], form["PLACEMENT_OPTIONS"]) == ("TASK_VIEW_TAB", '{"taskId":"5"}')
     app.access_token = form["AUTH_ID"]
     assert app.ok("user.current")["ID"] == "1"
+
+
+def test_user_search_find_matches_the_start_of_a_name(portal: SandboxPortal) -> None:
+    """docs: api-reference/user/user-search.md — FILTER[FIND] searches first and last name, job
+    title and department; other FILTER fields still apply; user.get ignores FIND."""
+    portal.webhook_url(1, scopes=["task", "user", "department", "sonet_group"])
+    ivanov = portal.add_user("Иван", "Иванов")
+    portal.add_user("Пётр", "Сидоров")
+    extranet = portal.add_user("Ирина", "Иванова", extranet=True)
+
+    def found(flt: dict[str, object], method: str = "user.search") -> list[str]:
+        return [u["ID"] for u in hook_post(portal, method, {"FILTER": flt}).json()["result"]]
+
+    assert found({"FIND": "иван"}) == [str(ivanov), str(extranet)]
+    assert found({"FIND": "Иванов Ив"}) == [str(ivanov), str(extranet)]
+    assert found({"FIND": "ванов"}) == []
+    assert found({"FIND": "иван", "USER_TYPE": "extranet"}) == [str(extranet)]
+    assert len(found({"FIND": "иван"}, "user.get")) == 4

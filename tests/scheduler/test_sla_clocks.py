@@ -13,6 +13,7 @@ import pytest
 
 from b24app.applier import RetryableWriteError
 from b24app.bitrix.errors import RateLimitedError
+from b24app.bitrix.events import InboxEvent
 from b24app.web.api import task_view
 from handlers.effects import AddComment, PortalWrite
 from rules.regulation import AppConfig, ClientCompany
@@ -130,13 +131,14 @@ def test_event_waiting_in_the_inbox_defers_the_breach(
     app.task(105)
     app.start(105)
     clock.set(DUE)
-    app.services.inbox.put_raw(
-        dedup_key="comment-1",
-        member_id=MEMBER,
-        name="ONTASKCOMMENTADD",
-        task_id=105,
-        data={},
-        source="online",
+    app.services.inbox.put(
+        InboxEvent(
+            dedup_key="comment-1",
+            member_id=MEMBER,
+            name="ONTASKCOMMENTADD",
+            task_id=105,
+            source="online",
+        )
     )
     assert check_sla_clocks(app.services) == 0
     [item] = app.services.inbox.claim("worker")

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from b24app.bitrix.events import InboxEvent
 from b24app.cli.admin import libpq_url
 from b24app.cli.main import main
 from b24app.config.settings import Settings
@@ -29,13 +30,14 @@ from tests.storage.test_encryption import REFRESH, install_one
 
 def put_events(svc: Services, count: int, prefix: str) -> None:
     for n in range(count):
-        svc.inbox.put_raw(
-            dedup_key=f"{prefix}{n}",
-            member_id="m1",
-            name="ONTASKADD",
-            task_id=n,
-            data={},
-            source="t",
+        svc.inbox.put(
+            InboxEvent(
+                dedup_key=f"{prefix}{n}",
+                member_id="m1",
+                name="ONTASKADD",
+                task_id=n,
+                source="t",
+            )
         )
 
 

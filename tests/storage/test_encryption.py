@@ -26,9 +26,9 @@ from b24app.storage.crypto import (
     load_cipher,
 )
 from b24app.storage.database import Database
-from b24app.storage.inbox import Inbox
 from b24app.storage.schema import portals, tasks
 from rules.regulation import AppConfig
+from tests.storage.test_migrations import insert_pre_0004_row
 
 ACCESS, REFRESH, APP_TOKEN = "a1b2c3d4e5f6a7b8c9d0", "r9q8p7o6n5m4l3k2j1", "51856fefc120afa4b628"
 WEBHOOK = "https://acme.bitrix24.ru/rest/7/hook5ecret9x2/"
@@ -172,14 +172,7 @@ def previous_release(db_url: str) -> Database:
                 record="{}",
             )
         )
-    Inbox(db).put_raw(
-        dedup_key="u:" + "f" * 64,
-        member_id="m1",
-        name="ONTASKUPDATE",
-        task_id=42,
-        data={},
-        source="t",
-    )
+        insert_pre_0004_row(conn, "u:" + "f" * 64, "m1", "ONTASKUPDATE", 42, {})
     return db
 
 

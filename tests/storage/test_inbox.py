@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from b24app.bitrix.events import InboxEvent
 from b24app.storage.database import Database
 from b24app.storage.inbox import DONE, FAILED, PENDING, PROCESSING, Inbox
 
@@ -21,8 +22,8 @@ class Clock:
 
 def put(inbox: Inbox, count: int, first: int = 0) -> None:
     for n in range(first, first + count):
-        inbox.put_raw(
-            dedup_key=f"k{n}", member_id="m", name="ONTASKADD", task_id=n, data={}, source="t"
+        inbox.put(
+            InboxEvent(dedup_key=f"k{n}", member_id="m", name="ONTASKADD", task_id=n, source="t")
         )
 
 
@@ -81,12 +82,14 @@ def test_a_dead_claimers_rows_return_after_the_lease(db_url: str) -> None:
 
 def test_coalesced_key_is_freed_once_and_fits(db: Database) -> None:
     inbox = Inbox(db)
-    assert inbox.put_raw(
-        dedup_key=COALESCED, member_id="m", name="ONTASKUPDATE", task_id=7, data={}, source="t"
+    assert inbox.put(
+        InboxEvent(dedup_key=COALESCED, member_id="m", name="ONTASKUPDATE", task_id=7, source="t")
     )
     first = inbox.claim("w", 1)[0]
-    assert inbox.put_raw(  # a change while the first update is processed is queued again
-        dedup_key=COALESCED, member_id="m", name="ONTASKUPDATE", task_id=7, data={}, source="t"
+    assert inbox.put(
+        InboxEvent(  # a change while the first update is processed is queued again
+            dedup_key=COALESCED, member_id="m", name="ONTASKUPDATE", task_id=7, source="t"
+        )
     )
     inbox.fail(first, "boom", retry_after=0)
     assert {i.id for i in inbox.claim("w", 10)} == {1, 2}

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from b24app.app import create_app
+from b24app.bitrix.events import InboxEvent
 from b24app.config.settings import Settings
 from b24app.services import Services
 from b24app.web.access import exposure
@@ -190,8 +191,8 @@ def test_the_start_up_line_says_what_is_open(settings: Settings, api: str, metri
 def test_stored_error_texts_are_masked(services: Services) -> None:
     """An exception text that names a webhook URL or a token parameter (aiohttp and requests
     put URLs in their errors) is masked before it is stored and shown by `events list`."""
-    services.inbox.put_raw(
-        dedup_key="k", member_id="m", name="ONTASKADD", task_id=1, data={}, source="t"
+    services.inbox.put(
+        InboxEvent(dedup_key="k", member_id="m", name="ONTASKADD", task_id=1, source="t")
     )
     item = services.inbox.claim("w1")[0]
     services.inbox.fail(
