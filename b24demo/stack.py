@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from b24app.app import create_app
@@ -72,16 +73,19 @@ class LocalStack:
         )
         self.worker = Worker(self.services)
         self.app = create_app(self.services, wakeup=self.worker.wakeup.set)
-        self._server = create_server(self.app, host="127.0.0.1", port=self.port, threads=8)
+        self._http_sockets: dict[int, Any] = {}  # waitress's socket map: its loop runs while any
+        self._server = create_server(
+            self.app, map=self._http_sockets, host="127.0.0.1", port=self.port, threads=8
+        )
         self._stop = threading.Event()
+        self._http_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self.run_worker = run_worker
 
     def start(self) -> LocalStack:
         self.portal.start()
-        server = threading.Thread(target=self._serve, name="app-http", daemon=True)
-        server.start()
-        self._threads.append(server)
+        self._http_thread = threading.Thread(target=self._serve, name="app-http", daemon=True)
+        self._http_thread.start()
         if self.run_worker:
             worker = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True)
             worker.start()
@@ -112,19 +116,24 @@ class LocalStack:
         return self.portal.member_id
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait until the portal delivered every event and the inbox is empty."""
+        """Wait until the portal delivered every event and the inbox is empty, seen twice 50 ms
+        apart: the echo of the app's own write may be on its way, or just claimed, at one look."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.portal.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
             if not self.run_worker:
                 self.worker.drain_all()
-            stats = self.services.inbox.stats()
-            if stats["pending"] == 0 and stats["processing"] == 0 and self.portal.wait_idle(0.05):
+            if self._quiet():
                 time.sleep(0.05)
-                if self.services.inbox.stats()["pending"] == 0:
+                if self._quiet():
                     return
             time.sleep(0.02)
         raise TimeoutError(f"events still pending after {timeout}s: {self.services.inbox.stats()}")
+
+    def _quiet(self) -> bool:
+        """No row pending or in processing, and no event on its way from the portal."""
+        stats = self.services.inbox.stats()
+        return stats["pending"] == 0 and stats["processing"] == 0 and self.portal.wait_idle(0)
 
     def tick(self) -> None:
         """One run of every scheduled job, as the scheduler's interval ticks would do."""
@@ -135,11 +144,19 @@ class LocalStack:
         self.portal.stop()  # first: no more events arrive while the app shuts down
         self._stop.set()
         self.worker.wakeup.set()
-        self._server.task_dispatcher.shutdown()
-        self._server.close()
+        self._stop_http()
         for thread in self._threads:
             thread.join(timeout=5)
         self.services.close()
+
+    def _stop_http(self) -> None:
+        """Stop waitress at once: its loop sleeps up to 1 s in select(), so wake it with its
+        trigger and let it close every socket itself (its map empties, so `run()` returns)."""
+        self._server.task_dispatcher.shutdown()
+        if self._http_thread is not None and self._http_thread.is_alive():
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._http_sockets))
+            self._http_thread.join(timeout=5)
+        wasyncore.close_all(self._http_sockets)  # never started, or the loop did not wake
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -54,8 +54,11 @@ class SharedRateGate:
         raise TimeoutError("the shared request bucket stayed full")
 
     def _try_take(self) -> float:
-        """Take a place now (0.0) or say how long until one frees up."""
-        now = self.clock()
+        """Take a place now (0.0) or say how long until one frees up.
+
+        The clock is read once the row is locked, and the stamp never goes back: a time read
+        before waiting for another instance's lock (or a host whose clock is behind) would
+        drain the time between the two stamps twice and let requests through early."""
         where = (kv.c.member_id == self.member_id) & (kv.c.key == KEY)
         try:
             with self.db.begin() as conn:
@@ -63,13 +66,15 @@ class SharedRateGate:
                 if not self.db.is_sqlite:
                     query = query.with_for_update()
                 row = conn.execute(query).first()
+                now = self.clock()
                 if row is None:
                     conn.execute(
                         insert(kv).values(member_id=self.member_id, key=KEY, value=f"1:{now}")
                     )
                     return 0.0
                 level, last = (float(part) for part in str(row.value).split(":"))
-                level = max(0.0, level - max(0.0, now - last) * self.rate)
+                now = max(now, last)
+                level = max(0.0, level - (now - last) * self.rate)
                 if level + 1 > self.burst:
                     return (level + 1 - self.burst) / self.rate
                 conn.execute(update(kv).where(where).values(value=f"{level + 1}:{now}"))

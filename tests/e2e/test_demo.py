@@ -1,4 +1,13 @@
-"""`b24app demo --exit` runs the whole scripted month on a fresh data directory and exits 0."""
+"""`b24app demo --exit` runs the whole scripted month on a fresh data directory and exits 0.
+
+In the slow step (`pytest -m slow`): the month is paced by the portal's rate limit (~70 s). Each
+regulation path it walks is proven on its own in the fast suite
+(tests/e2e/test_regulation_paths.py: auto-acceptance, approval, overrun → re-estimate, warranty
+rework, the late comment; tests/handlers: the messages), so the lines below that name those
+steps only check that the demo's story still shows them. What only this test proves is the
+command: a month with the rate limit on and the scheduled jobs, the billing report, every
+rate-limit answer retried, the replay agreeing with the live history, no failed event.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,23 @@ from b24sandbox.portal import SandboxPortal
 from rules.regulation import AppConfig
 from rules.types import TaskId
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, app_comments, people
+from tests.waiting import wait_until
 
 
 def accepted(portal: SandboxPortal, task: int) -> int:
     """How many acceptance comments the app wrote on the task (must be exactly one)."""
     return sum("передана интегратору" in text for text in app_comments(portal, task))
+
+
+def unfinished(app: ServeProcess) -> int:
+    inbox = app.health()["inbox"]
+    return int(inbox["pending"] + inbox["processing"])
+
+
+def refused_and_kept(stack: LocalStack) -> bool:
+    """The worker tried the only event, found the tokens refused and put the row back."""
+    rows = stack.services.inbox.list_rows()
+    return len(rows) == 1 and rows[0]["status"] == "pending" and bool(rows[0]["last_error"])
 
 
 def test_install_stores_tokens_and_binds_events_once(stack: LocalStack) -> None:
@@ -82,9 +93,9 @@ def test_revoked_refresh_token_keeps_events_until_reinstall(stack: LocalStack) -
     stack.portal.expire_tokens()
     task = stack.portal.create_task(client, GOOD_TITLE, GOOD_TEXT, responsible_id=integrator)
     stack.portal.wait_idle()
-    deadline = time.monotonic() + 10
-    while stack.services.inbox.stats()["pending"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the worker is still recording the refused attempt
+    # The event is stored as pending before the worker first tries it: wait for the refused
+    # attempt itself (the portal is marked first, then the row is put back with its error).
+    wait_until(lambda: refused_and_kept(stack), what="the refused attempt recorded")
     health = stack.app.test_client().get("/healthz", headers=stack.auth).get_json()
     assert isinstance(health, dict)
     assert health["status"] == "degraded"
@@ -116,6 +127,7 @@ def test_rate_limit_and_server_errors_are_retried(
     assert stack.services.inbox.stats()["failed"] == 0
 
 
+@pytest.mark.slow  # paced at the portal's 2 requests/s: ~10 s of waiting by design
 def test_app_never_exceeds_the_portal_rate_limit(tmp_path: Path) -> None:
     with LocalStack(tmp_path, config=AppConfig(), rate_limit=(2.0, 10)) as stack:
         stack.install()
@@ -181,17 +193,13 @@ def test_sigkill_between_ack_and_processing_loses_nothing(tmp_path: Path) -> Non
             app.kill()  # kill -9 after the acknowledgement, before processing
             portal.set_slow(0.3)
             app.start()  # the worker picks the stored events up
-            time.sleep(1.0)
+            wait_until(lambda: app.health()["inbox"]["done"], what="a first event processed")
             app.kill()  # kill -9 again, this time in the middle of processing
             portal.set_slow(0.0)
             app.start()
-            deadline = time.monotonic() + 60
-            while app.health()["inbox"]["pending"] + app.health()["inbox"]["processing"] and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.2)
-            portal.wait_idle()
-            time.sleep(0.5)
+            wait_until(lambda: not unfinished(app), timeout=60, what="the inbox drained")
+            portal.wait_idle()  # the echoes of the app's own comments, then their processing
+            wait_until(lambda: not unfinished(app), timeout=30, what="the echoes processed")
             for task in tasks:
                 assert (
                     len([t for t in app_comments(portal, task) if "передана интегратору" in t]) == 1

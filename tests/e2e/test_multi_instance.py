@@ -16,7 +16,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -30,6 +29,7 @@ from b24sandbox.portal import SandboxPortal
 from scheduler.runner import LEASE_SECONDS
 from tests.e2e.conftest import GOOD_TEXT, GOOD_TITLE, ServeProcess, people
 from tests.storage.databases import pg_schema, pg_unavailable
+from tests.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,6 @@ INBOX_LEASE_SECONDS = 15.0  # well above one batch's processing time, so live cl
 
 def done_count(db: Database) -> int:
     return scalar(db, "SELECT count(*) FROM inbox WHERE status = 'done'")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        time.sleep(0.1)
 
 
 def scalar(db: Database, sql: str, **params: object) -> int:
@@ -148,7 +140,11 @@ def run(portal: SandboxPortal, apps: list[ServeProcess], db: Database) -> None:
     first = apps[0].start()  # creates the empty database's schema, then takes the lease
     assert first.proc is not None
     pids = [first.proc.pid]
-    wait_for(lambda: scheduler_holder(db).startswith(f"{pids[0]}-"), 15, "no scheduler lease")
+    wait_until(
+        lambda: scheduler_holder(db).startswith(f"{pids[0]}-"),
+        timeout=15,
+        what="the scheduler lease",
+    )
     for app in apps[1:]:
         app.start()
         assert app.proc is not None
@@ -165,22 +161,22 @@ def run(portal: SandboxPortal, apps: list[ServeProcess], db: Database) -> None:
     log.info("%d tasks created, app installed", TASKS)
     post_events(portal, [app.url for app in apps], tasks)
     log.info("%d events acknowledged; %d done", TASKS, done_count(db))
-    wait_for(lambda: done_count(db) >= TASKS // 4, 90, "a quarter was never processed")
+    wait_until(lambda: done_count(db) >= TASKS // 4, timeout=90, what="a quarter processed")
     stolen = freeze_holding_claims(db, pids[0])
     apps[0].kill()
     killed_at = time.monotonic()
     assert scheduler_holder(db).startswith(f"{pids[0]}-")
 
     log.info("killed instance 0 holding %d claimed rows; %d done", len(stolen), done_count(db))
-    wait_for(
+    wait_until(
         lambda: scheduler_holder(db).split("-")[0] in {str(pids[1]), str(pids[2])},
-        LEASE_SECONDS + 10,
-        "no instance took the scheduler over",
+        timeout=LEASE_SECONDS + 10,
+        what="another instance took the scheduler over",
     )
     taken_over_after = time.monotonic() - killed_at
     log.info("scheduler taken over after %.1f s; %d done", taken_over_after, done_count(db))
     unfinished = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'processing')"
-    wait_for(lambda: scalar(db, unfinished) == 0, 120, "not drained")
+    wait_until(lambda: scalar(db, unfinished) == 0, timeout=120, what="the inbox drained")
     log.info("drained %.1f s after the kill", time.monotonic() - killed_at)
 
     accepted = acceptance_comments(portal)

@@ -106,7 +106,15 @@ def config(users: dict[str, int], group: int) -> AppConfig:
 
 def start_stack(data_dir: Path) -> Scenario:
     """A running, installed stack with the people and the config, at START."""
-    stack = LocalStack(data_dir, rate_limit=None, use_portal_clock=True)
+    # The sandbox has no rate limit here and the app is not paced either: past its burst of 50
+    # the app's own 2 requests/s would make every later event and page wait ~0.5 s a request
+    # (pacing is tests/e2e/test_intake.py's subject).
+    stack = LocalStack(
+        data_dir,
+        rate_limit=None,
+        use_portal_clock=True,
+        settings={"requests_per_second": 1000.0},
+    )
     stack.portal.clock.set_offset(START.timestamp() - stack.portal.clock.now())
     stack.start()
     scenario = Scenario(stack)

@@ -31,6 +31,20 @@ def test_burst_then_the_drain_rate(db: Database) -> None:
     assert fake.slept == 2.0
 
 
+def test_a_clock_behind_the_last_stamp_drains_nothing(db: Database) -> None:
+    """An instance whose clock is behind the stamp another one wrote (read before it waited
+    for the lock, or a host's clock behind) must not move the stamp back: the next request
+    would get the time between the two stamps drained twice."""
+    fake = FakeTime()
+    ahead = SharedRateGate(db, "m", rate=2.0, burst=2, sleep=fake.sleep, clock=fake.clock)
+    behind = SharedRateGate(
+        db, "m", rate=2.0, burst=2, sleep=fake.sleep, clock=lambda: fake.now - 1.0
+    )
+    assert ahead() == 0.0
+    assert behind() == 0.0  # the bucket is full now (2 of 2)
+    assert ahead() == 0.5  # a place frees up in 1/2 s, not at once
+
+
 def test_instances_share_one_bucket(db: Database, db_url: str) -> None:
     """Three instances (own engines) sending at once stay within burst + rate × time."""
     rate, burst, per_instance = 40.0, 5, 10
