@@ -142,7 +142,7 @@ class EffectApplier:
         saved then; the event runs again)."""
         pending = [w for p in prepared for w in p.pending]
         answers: dict[str, Any] = {}
-        finished: float | None = None
+        finished: dict[str, float] = {}
         if pending:
             assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
             answers = self.gateway.write(pending)
@@ -290,17 +290,19 @@ def _mark(write: PortalWrite, status: str, result: str = "") -> EffectMark:
 
 
 def _own_changes(
-    writes: Sequence[PortalWrite], report: ApplyReport, finished: float | None
+    writes: Sequence[PortalWrite], report: ApplyReport, finished: dict[str, float]
 ) -> list[OwnWrite]:
-    """The tasks these writes changed, at the portal's time the write request ended: a
-    CHANGED_DATE not later than that is the app's own change (scheduler.catchup)."""
-    if finished is None:
-        return []
+    """The tasks these writes changed, at the portal's time the request that carried the task's
+    write ended (not a later request of the same round: a change by someone else in between is
+    not the app's): a CHANGED_DATE not later than that is the app's own change
+    (scheduler.catchup)."""
     written = set(report.written)
-    changed = {
-        w.task_id for w in writes if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id
-    }
-    return [OwnWrite(task_id, OWN_CHANGE, 0, at=finished) for task_id in sorted(changed)]
+    changed: dict[int, float] = {}
+    for w in writes:
+        at = finished.get(w.key)
+        if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id and at is not None:
+            changed[w.task_id] = max(at, changed.get(w.task_id, at))
+    return [OwnWrite(task_id, OWN_CHANGE, 0, at=at) for task_id, at in sorted(changed.items())]
 
 
 def _writes_of(effects: Sequence[Effect]) -> list[PortalWrite]:

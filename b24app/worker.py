@@ -117,6 +117,7 @@ class Worker:
             for item in items:
                 self.process(item)
             return
+        read_at = services.db.clock()  # what the app sees of these tasks: from here on
         try:
             gateway.prefetch_tasks([TaskId(item.task_id) for item in items])
         except BitrixError:
@@ -124,7 +125,9 @@ class Worker:
         applier = services.applier_for(member_id, gateway)
         prepared: list[tuple[InboxItem, PreparedApply]] = []
         for item in items:
-            self._run(item, partial(self._prepare, item, gateway, applier, prepared))
+            self._run(
+                item, partial(self._prepare, item, gateway, applier, prepared), read_at=read_at
+            )
         if not prepared:
             return
         try:
@@ -132,7 +135,7 @@ class Worker:
         except Exception as exc:  # the shared write request itself failed: each event retries
             results = [exc] * len(prepared)
         for (item, _), result in zip(prepared, results, strict=True):
-            self._run(item, partial(_reason_or_raise, result))
+            self._run(item, partial(_reason_or_raise, result), read_at=read_at)
 
     def _prepare(
         self,
@@ -159,11 +162,14 @@ class Worker:
         return total
 
     def process(self, item: InboxItem) -> None:
-        self._run(item, lambda: self._handle(item))
+        self._run(item, lambda: self._handle(item), read_at=self.services.db.clock())
 
-    def _run(self, item: InboxItem, step: Callable[[], str | None]) -> None:
+    def _run(
+        self, item: InboxItem, step: Callable[[], str | None], *, read_at: float | None = None
+    ) -> None:
         """Run one event's step; finish the row with its reason, or fail it as the error says.
-        A step that returns None has more to do later (its row stays claimed)."""
+        A step that returns None has more to do later (its row stays claimed). `read_at`: when
+        the event's task was about to be read (the row's processed_at)."""
         inbox = self.services.inbox
         extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
         try:
@@ -217,12 +223,14 @@ class Worker:
                 extra=extra,
             )
         else:
-            self._finish(item, reason)
+            self._finish(item, reason, read_at)
 
-    def _finish(self, item: InboxItem, reason: str | None) -> None:
+    def _finish(self, item: InboxItem, reason: str | None, read_at: float | None) -> None:
         if reason is None:  # the step has more to do later
             return
-        self.services.inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
+        self.services.inbox.finish(
+            item.id, ignored_reason=reason, worker_id=self.worker_id, read_at=read_at
+        )
         if reason:
             extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
             log.info("event %s ignored: %s", item.id, reason, extra=extra)

@@ -57,8 +57,9 @@ class PortalGateway:
         # api-reference/chats/notifications/im-notify-system-add.md)
         self.notify_client_id = notify_client_id
         self.tz = tz  # the portal's zone (the calendar's): dates without an offset are in it
-        # the portal's clock when the last write() finished (None: not known)
-        self.last_write_finished: float | None = None
+        # per effect key of the last write(): the portal's clock when the batch request that
+        # carried it finished (a key left out: not known)
+        self.last_write_finished: dict[str, float] = {}
         self._prefetched: dict[TaskId, TaskSnapshot | None] = {}
 
     @property
@@ -314,10 +315,10 @@ class PortalGateway:
     # -- writes --------------------------------------------------------------------------------
     def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         """Perform writes in batch requests; returns {effect key: result or BitrixError}."""
-        self.last_write_finished = None
+        self.last_write_finished = {}
         if not writes:
             return {}
-        finished: list[float] = []
+        finished: dict[str, float] = {}
         answers = write_all(
             self.client,
             writes,
@@ -325,7 +326,7 @@ class PortalGateway:
             notify_client_id=self.notify_client_id,
             finished=finished,
         )
-        self.last_write_finished = max(finished, default=None)
+        self.last_write_finished = finished
         return answers
 
 

@@ -31,10 +31,11 @@ def write_all(
     *,
     connector: str = "",
     notify_client_id: str = "",
-    finished: list[float] | None = None,
+    finished: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Perform writes, 50 to a batch request; returns {effect key: result or BitrixError}.
-    `finished` collects the portal's time at the end of each batch request."""
+    `finished` collects, per effect key, the portal's time at the end of the batch request that
+    carried the write."""
     commands = {w.key: write_command(w, notify_client_id) for w in writes}
     outcome: dict[str, Any] = {}
     keys = list(commands)
@@ -44,7 +45,7 @@ def write_all(
         for key in chunk:
             outcome[key] = batch.errors.get(key, batch.results.get(key))
         if finished is not None and batch.finished_at is not None:
-            finished.append(batch.finished_at)
+            finished.update(dict.fromkeys(chunk, batch.finished_at))
     return outcome
 
 
