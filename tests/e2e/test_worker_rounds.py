@@ -8,6 +8,7 @@ from pathlib import Path
 
 from b24demo.stack import LocalStack
 from bench.common import APP_USER, World, app_comments
+from rules.regulation import AppConfig, ClientCompany
 
 TASKS = 7  # every third one is refused (bench.common.World.add_task)
 
@@ -48,3 +49,29 @@ def test_new_task_events_claimed_together_cost_one_read_and_one_write(tmp_path: 
     assert together[1] == one_by_one[1]
     assert one_by_one[2] == 2  # the first event alone: one read batch + one write batch
     assert together[2] == 2  # all seven: one read batch (3 commands each) + one write batch
+
+
+def test_a_summary_whose_write_failed_for_a_passing_reason_is_written_on_the_retry(
+    tmp_path: Path,
+) -> None:
+    """The company's first two tasks claimed together: the first one's comments (acceptance and
+    the regulation summary) fail with a passing error, the second one's goes in. The summary
+    stays planned for the first task: its retry writes it (once in the company), instead of
+    reading its own unfinished write as "the company had the summary already"."""
+    config = AppConfig(clients=(ClientCompany(name="ООО Ромашка", group_ids=(1,)),))
+    with LocalStack(
+        tmp_path, config=config, rate_limit=None, run_worker=False, use_portal_clock=True
+    ) as stack:
+        stack.install()
+        world = World.create(stack.portal)
+        assert world.group_id == 1
+        first, second = world.add_task(1, good=True), world.add_task(2, good=True)
+        stack.portal.wait_idle()
+        stack.portal.fail_next(
+            "task.commentitem.add", status=500, error="INTERNAL_SERVER_ERROR", times=2
+        )
+        assert stack.worker.drain() == 2
+        assert app_comments(stack.portal) == {second: 1}
+        stack.portal.advance_time(60)  # the first task's back-off is over
+        stack.settle()
+        assert app_comments(stack.portal) == {first: 2, second: 1}
