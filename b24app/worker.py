@@ -78,14 +78,14 @@ class Worker:
             self._last_beat = time.monotonic()
             self.services.inbox.heartbeat(self.worker_id)
         items = self.services.inbox.claim(self.worker_id, limit)
+        claimed = time.monotonic()  # every claimed row's lease runs from here
         together = self._new_task_events(items)
         for member_id, group in together.items():
             self._process_together(member_id, group)
         grouped = {item.id for group in together.values() for item in group}
         alone = [item for item in items if item.id not in grouped]
-        started = time.monotonic()
         for n, item in enumerate(alone):
-            if time.monotonic() - started > self.services.inbox.lease_seconds / 3:
+            if time.monotonic() - claimed > self.services.inbox.lease_seconds / 3:
                 # a slow portal: the rest goes back before its lease could run out
                 self.services.inbox.release(self.worker_id, [i.id for i in alone[n:]])
                 return n + len(grouped)

@@ -4,8 +4,13 @@ a time: the same comments (the regulation summary once per company), the same st
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from b24app.bitrix.gateway import PortalGateway
 from b24demo.stack import LocalStack
 from bench.common import APP_USER, World, app_comments
 from rules.regulation import AppConfig, ClientCompany
@@ -75,3 +80,40 @@ def test_a_summary_whose_write_failed_for_a_passing_reason_is_written_on_the_ret
         stack.portal.advance_time(60)  # the first task's back-off is over
         stack.settle()
         assert app_comments(stack.portal) == {first: 2, second: 1}
+
+
+def test_events_not_reached_within_a_third_of_the_lease_go_back_counting_the_shared_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease of every claimed row runs from the claim: when the round of new tasks alone
+    took longer than a third of it, the other claimed events go back to the inbox untouched
+    instead of being started with little of their lease left."""
+    with LocalStack(
+        tmp_path, rate_limit=None, run_worker=False, settings={"inbox_lease_seconds": 3.0}
+    ) as stack:
+        stack.install()
+        world = World.create(stack.portal)
+        known = world.add_task(1, good=True)
+        stack.settle()
+        with stack.services.db.begin() as conn:
+            last = conn.exec_driver_sql("SELECT max(id) FROM inbox").scalar()
+        stack.portal.update_task(world.client_id, known, description="Уточнение: и в подвале.")
+        fresh = [world.add_task(n, good=True) for n in (2, 3)]
+        stack.portal.wait_idle()
+        prefetch = PortalGateway.prefetch_tasks
+
+        def slow_prefetch(self: PortalGateway, task_ids: Any) -> None:
+            time.sleep(1.2)  # a slow portal: more than a third of the lease
+            prefetch(self, task_ids)
+
+        monkeypatch.setattr(PortalGateway, "prefetch_tasks", slow_prefetch)
+        assert stack.worker.drain() == 2
+        with stack.services.db.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT task_id, event, status FROM inbox WHERE id > ? ORDER BY id", (last,)
+            ).all()
+        assert [tuple(r) for r in rows[:3]] == [
+            (known, "ONTASKUPDATE", "pending"),
+            (fresh[0], "ONTASKADD", "done"),
+            (fresh[1], "ONTASKADD", "done"),
+        ]
