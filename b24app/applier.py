@@ -140,13 +140,7 @@ class EffectApplier:
         each event's clocks, record, audit and write outcomes are stored. Per event: its report,
         or a RetryableWriteError when one of its writes is worth a retry (its record is not
         saved then; the event runs again)."""
-        pending = [w for p in prepared for w in p.pending]
-        answers: dict[str, Any] = {}
-        finished: dict[str, float] = {}
-        if pending:
-            assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
-            answers = self.gateway.write(pending)
-            finished = self.gateway.last_write_finished
+        answers, finished = self._send(prepared)
         retry: dict[str, BitrixError] = {}
         for item in prepared:
             for write in item.pending:
@@ -171,6 +165,41 @@ class EffectApplier:
             self._finish(item.effects, item.report, item.outcome if alone else _Outcome())
             results.append(item.report)
         return results
+
+    def _send(self, prepared: Sequence[PreparedApply]) -> tuple[dict[str, Any], dict[str, float]]:
+        """The prepared writes in batch requests: (answers, end of the request per key)."""
+        pending = [w for p in prepared for w in p.pending]
+        if not pending:
+            return {}, {}
+        assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
+        try:
+            answers = self.gateway.write(pending)
+        except Exception:
+            try:
+                self._keep_done(prepared)
+            except Exception:  # the write's own error is the one the events retry on
+                log.exception("the outcome of earlier write requests could not be kept")
+            raise
+        return answers, self.gateway.last_write_finished
+
+    def _keep_done(self, prepared: Sequence[PreparedApply]) -> None:
+        """A write request raised after earlier ones of the same call went through: what they
+        did is recorded (done, own comment ids, own changes), so the events' retry neither
+        looks for those writes on the portal nor sends them again."""
+        assert self.gateway is not None  # noqa: S101 - only called after a write
+        answers = self.gateway.last_write_answers
+        finished = self.gateway.last_write_finished
+        outcome = _Outcome()
+        for item in prepared:
+            done = [w for w in item.pending if w.key in answers]
+            done = [w for w in done if not isinstance(answers[w.key], BitrixError)]
+            for write in done:
+                outcome.done(write, answers[write.key])
+            written = ApplyReport(written=[w.key for w in done])
+            outcome.own += _own_changes(done, written, finished)
+        if outcome.marks:
+            log.warning("a write request failed; %d earlier writes kept", len(outcome.marks))
+            self.store.log_effects(outcome.marks, outcome.own)
 
     def _finish(self, effects: Sequence[Effect], report: ApplyReport, outcome: _Outcome) -> None:
         writes = _writes_of(effects)

@@ -27,6 +27,7 @@ class FakeBitrix:
     reads: int = 0
     # the fake has no portal clock (PortalGateway.last_write_finished)
     last_write_finished: dict[str, float] = field(default_factory=dict)
+    last_write_answers: dict[str, Any] = field(default_factory=dict)
     now: datetime | None = None  # the time a created task gets (the harness keeps it current)
     _ids: Any = field(default_factory=lambda: itertools.count(9000))
 

@@ -60,6 +60,8 @@ class PortalGateway:
         # per effect key of the last write(): the portal's clock when the batch request that
         # carried it finished (a key left out: not known)
         self.last_write_finished: dict[str, float] = {}
+        # the answers of the last write(), filled request by request (kept when one raises)
+        self.last_write_answers: dict[str, Any] = {}
         self._prefetched: dict[TaskId, TaskSnapshot | None] = {}
 
     @property
@@ -315,18 +317,19 @@ class PortalGateway:
     # -- writes --------------------------------------------------------------------------------
     def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         """Perform writes in batch requests; returns {effect key: result or BitrixError}."""
-        self.last_write_finished = {}
+        finished: dict[str, float] = {}
+        answers: dict[str, Any] = {}
+        self.last_write_finished, self.last_write_answers = finished, answers
         if not writes:
             return {}
-        finished: dict[str, float] = {}
-        answers = write_all(
+        write_all(
             self.client,
             writes,
             connector=self.connector,
             notify_client_id=self.notify_client_id,
             finished=finished,
+            outcome=answers,
         )
-        self.last_write_finished = finished
         return answers
 
 

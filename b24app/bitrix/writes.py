@@ -32,12 +32,14 @@ def write_all(
     connector: str = "",
     notify_client_id: str = "",
     finished: dict[str, float] | None = None,
+    outcome: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Perform writes, 50 to a batch request; returns {effect key: result or BitrixError}.
     `finished` collects, per effect key, the portal's time at the end of the batch request that
-    carried the write."""
+    carried the write. `outcome` (returned) is filled request by request: when a later request
+    raises, it holds what the earlier ones did."""
     commands = {w.key: write_command(w, notify_client_id) for w in writes}
-    outcome: dict[str, Any] = {}
+    outcome = {} if outcome is None else outcome
     keys = list(commands)
     for start in range(0, len(keys), BATCH_LIMIT):
         chunk = {k: commands[k] for k in keys[start : start + BATCH_LIMIT]}

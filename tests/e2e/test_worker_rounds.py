@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.gateway import PortalGateway
+from b24app.bitrix.limits import RetryPolicy
 from b24demo.stack import LocalStack
 from bench.common import APP_USER, World, app_comments
 from rules.regulation import AppConfig, ClientCompany
@@ -117,3 +119,55 @@ def test_events_not_reached_within_a_third_of_the_lease_go_back_counting_the_sha
             (fresh[0], "ONTASKADD", "done"),
             (fresh[1], "ONTASKADD", "done"),
         ]
+
+
+def test_what_the_first_write_request_did_is_kept_when_the_second_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 new tasks of one company: 51 comments, two write requests. The portal keeps refusing
+    the second one (its request limit), so the round fails and every event waits its turn.
+    The 50 comments of the first request (the last task's is the 51st) are on the portal: they
+    are recorded as done, with their ids, and not looked for again (nor written twice) when the
+    events come back."""
+    config = AppConfig(clients=(ClientCompany(name="ООО Ромашка", group_ids=(1,)),))
+    with LocalStack(
+        tmp_path,
+        config=config,
+        rate_limit=None,
+        run_worker=False,
+        use_portal_clock=True,
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01),
+    ) as stack:
+        stack.install()
+        world = World.create(stack.portal)
+        assert world.group_id == 1
+        tasks = [world.add_task(n, good=True) for n in range(1, 51)]
+        stack.portal.wait_idle()
+        sent = BitrixClient.batch
+        writes = []
+
+        def batch(self: BitrixClient, commands: Any, **kwargs: Any) -> Any:
+            if "task.commentitem.add" in {method for method, _ in commands.values()}:
+                writes.append(len(commands))
+                if len(writes) == 2:
+                    stack.portal.fail_next(
+                        "batch", status=503, error="QUERY_LIMIT_EXCEEDED", times=2
+                    )
+            return sent(self, commands, **kwargs)
+
+        monkeypatch.setattr(BitrixClient, "batch", batch)
+        assert stack.worker.drain() == 50
+        monkeypatch.undo()
+        assert writes == [50, 1]
+        assert set(app_comments(stack.portal)) == set(tasks[:-1])  # the 51st: refused
+        store = stack.services.task_store(stack.member_id)
+        keys = [f"accepted:{t}" for t in tasks] + [f"summary:ООО Ромашка:{tasks[0]}"]
+        done = store.effect_statuses(keys)
+        assert sorted(done.values()).count("done") == 50
+
+        stack.portal.advance_time(60)  # the round's back-off is over
+        stack.portal.reset_log()
+        stack.settle()
+        assert app_comments(stack.portal) == {t: 2 if t == tasks[0] else 1 for t in tasks}
+        # only the 51st is in doubt (its request got no answer the app could trust)
+        assert stack.portal.count("task.commentitem.getlist") == 1
