@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from b24app.bitrix.errors import AccessDeniedError, BitrixError, RateLimitedError
@@ -73,6 +73,7 @@ class PreparedApply:
     """One event's effects between EffectApplier.prepare and EffectApplier.complete."""
 
     effects: Sequence[Effect]
+    read_task: TaskId | None = None  # the task the handler read just before (own changes)
     report: ApplyReport = field(default_factory=ApplyReport)
     outcome: _Outcome = field(default_factory=lambda: _Outcome())
     pending: list[PortalWrite] = field(default_factory=list)
@@ -97,20 +98,23 @@ class EffectApplier:
     def shadow(self) -> bool:
         return self.config.shadow_mode or self.gateway is None
 
-    def apply(self, effects: Sequence[Effect]) -> ApplyReport:
+    def apply(self, effects: Sequence[Effect], *, read_task: TaskId | None = None) -> ApplyReport:
         """Writes first (the effect log says which are done), then clocks, then one transaction
-        with the writes' outcomes, the task record and the audit entries."""
-        [result] = self.complete([self.prepare(effects)])
+        with the writes' outcomes, the task record and the audit entries. `read_task`: the task
+        the handler has just read (prepare)."""
+        [result] = self.complete([self.prepare(effects, read_task=read_task)])
         if isinstance(result, Exception):
             raise result
         return result
 
-    def prepare(self, effects: Sequence[Effect]) -> PreparedApply:
+    def prepare(
+        self, effects: Sequence[Effect], *, read_task: TaskId | None = None
+    ) -> PreparedApply:
         """Step one of apply: what the effect log holds as done is skipped, a comment left
         `started` by a crash is looked for on the portal, and the writes to send are logged
         `started` (committed) before any request goes out. A handler run after this sees them,
         so several events can be prepared one after the other and completed together."""
-        prepared = PreparedApply(effects=effects)
+        prepared = PreparedApply(effects=effects, read_task=read_task)
         writes = _writes_of(effects)
         statuses = self.store.effect_statuses(w.key for w in writes)
         pending: list[PortalWrite] = []
@@ -147,7 +151,7 @@ class EffectApplier:
                 error = self._settle(write, answers.get(write.key), item.report, item.outcome)
                 if error is not None:
                     retry[write.key] = error
-            item.outcome.own += _own_changes(item.pending, item.report, finished)
+            item.outcome.own += _own_changes(item, finished)
         alone = len(prepared) == 1
         if not alone:  # the outcomes of the round in one transaction, then each event's own
             self.store.log_effects(
@@ -196,7 +200,7 @@ class EffectApplier:
             for write in done:
                 outcome.done(write, answers[write.key])
             written = ApplyReport(written=[w.key for w in done])
-            outcome.own += _own_changes(done, written, finished)
+            outcome.own += _own_changes(replace(item, report=written), finished)
         if outcome.marks:
             log.warning("a write request failed; %d earlier writes kept", len(outcome.marks))
             self.store.log_effects(outcome.marks, outcome.own)
@@ -318,18 +322,22 @@ def _mark(write: PortalWrite, status: str, result: str = "") -> EffectMark:
     return EffectMark(write.key, type(write).__name__, _task_of(write), status, result)
 
 
-def _own_changes(
-    writes: Sequence[PortalWrite], report: ApplyReport, finished: dict[str, float]
-) -> list[OwnWrite]:
-    """The tasks these writes changed, at the portal's time the request that carried the task's
-    write ended (not a later request of the same round: a change by someone else in between is
-    not the app's): a CHANGED_DATE not later than that is the app's own change
-    (scheduler.catchup)."""
-    written = set(report.written)
+def _own_changes(item: PreparedApply, finished: dict[str, float]) -> list[OwnWrite]:
+    """The task the handler read, when these writes changed it: at the portal's time the request
+    that carried its write ended (not a later request of the same round: a change by someone
+    else in between is not the app's), a CHANGED_DATE not later than that is the app's own
+    change (scheduler.catchup). Nothing for a write to a task the app did not just read (a
+    scheduled job's, a reply on another task): a change by someone else since the app last read
+    that task would hide behind it."""
+    if item.read_task is None:
+        return []
+    written = set(item.report.written)
     changed: dict[int, float] = {}
-    for w in writes:
+    for w in item.pending:
         at = finished.get(w.key)
-        if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id and at is not None:
+        if not isinstance(w, TASK_CHANGES) or w.task_id != item.read_task:
+            continue
+        if w.key in written and at is not None:
             changed[w.task_id] = max(at, changed.get(w.task_id, at))
     return [OwnWrite(task_id, OWN_CHANGE, 0, at=at) for task_id, at in sorted(changed.items())]
 

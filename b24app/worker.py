@@ -149,7 +149,7 @@ class Worker:
         outcome = self.services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
-        prepared.append((item, applier.prepare(outcome.effects)))
+        prepared.append((item, applier.prepare(outcome.effects, read_task=TaskId(item.task_id))))
         return None
 
     def drain_all(self, max_rounds: int = 1000) -> int:
@@ -263,7 +263,8 @@ class Worker:
         outcome = services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
-        services.applier_for(item.member_id, gateway).apply(outcome.effects)
+        applier = services.applier_for(item.member_id, gateway)
+        applier.apply(outcome.effects, read_task=TaskId(item.task_id))  # the handler read it
         return ""
 
 

@@ -1,14 +1,16 @@
 """The catch-up sweep over `>=CHANGED_DATE` does not re-read what the app changed itself, and
 still re-reads a task someone else changed after the app's write (scheduler.catchup._sweep).
 
-A task set in the burst shows up in the sweep by its own CHANGED_DATE; the app has processed
-its event after that (inbox processed_at) and wrote its comment, so there is nothing new to
-read. Writes that change the task are stamped with the portal's clock at the end of the write
-request (the answer's `time.finish`).
+A task set in the burst shows up in the sweep by its own CHANGED_DATE; the app has read it for
+its event after that (inbox processed_at: when the handling began) and wrote its comment, so
+there is nothing new to read. Writes that change the task the handler has just read are stamped
+with the portal's clock at the end of the write request that carried them (the answer's
+`time.finish`); a scheduled job's writes are not.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from b24demo.stack import LocalStack
 from bench.common import APP_USER, World, app_comments
 from rules.regulation import AppConfig, ClientCompany
 from scheduler.catchup import _sweep
+from scheduler.sla import check_sla_clocks
 
 
 def _sweep_now(stack: LocalStack) -> tuple[int, int]:
@@ -131,5 +134,33 @@ def test_the_echo_of_the_apps_comment_is_not_a_read_of_the_task(tmp_path: Path) 
         assert _lose_task_updates(stack) == 1
         stack.portal.advance_time(2)
         stack.settle()  # the echo: "the app's own comment"
+        queued, _ = _sweep_now(stack)
+        assert queued == 1
+
+
+def test_a_change_before_a_scheduled_comment_is_read(tmp_path: Path) -> None:
+    """A scheduled job writes to a task without reading it (here the SLA breach comment). A
+    colleague's change made since the app last read the task, whose event was lost, is hidden
+    behind that comment's CHANGED_DATE unless the sweep reads the task: a job's write is not a
+    sign that the app has seen the task."""
+    client = ClientCompany(name="ООО Ромашка", group_ids=(1,))
+    config = AppConfig(clients=(client,))
+    config = dataclasses.replace(
+        config, regulation=dataclasses.replace(config.regulation, breach_comment=True)
+    )
+    with LocalStack(
+        tmp_path, config=config, rate_limit=None, run_worker=False, use_portal_clock=True
+    ) as stack:
+        stack.install()
+        world = World.create(stack.portal)
+        task = world.add_task(1, good=True)
+        stack.settle()  # accepted: the estimate clock runs
+        stack.portal.advance_time(7 * 24 * 3600)  # well past its due time
+        stack.portal.update_task(world.client_id, task, description="Уточнение: и в подвале.")
+        assert _lose_task_updates(stack) == 1
+        stack.portal.advance_time(2)
+        assert check_sla_clocks(stack.services) >= 1
+        assert app_comments(stack.portal) == {task: 3}  # accepted, summary, breach
+        stack.settle()
         queued, _ = _sweep_now(stack)
         assert queued == 1
