@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from b24app.bitrix.errors import AccessDeniedError, BitrixError, RateLimitedError
@@ -73,6 +73,7 @@ class PreparedApply:
     """One event's effects between EffectApplier.prepare and EffectApplier.complete."""
 
     effects: Sequence[Effect]
+    read_task: TaskId | None = None  # the task the handler read just before (own changes)
     report: ApplyReport = field(default_factory=ApplyReport)
     outcome: _Outcome = field(default_factory=lambda: _Outcome())
     pending: list[PortalWrite] = field(default_factory=list)
@@ -97,20 +98,23 @@ class EffectApplier:
     def shadow(self) -> bool:
         return self.config.shadow_mode or self.gateway is None
 
-    def apply(self, effects: Sequence[Effect]) -> ApplyReport:
+    def apply(self, effects: Sequence[Effect], *, read_task: TaskId | None = None) -> ApplyReport:
         """Writes first (the effect log says which are done), then clocks, then one transaction
-        with the writes' outcomes, the task record and the audit entries."""
-        [result] = self.complete([self.prepare(effects)])
+        with the writes' outcomes, the task record and the audit entries. `read_task`: the task
+        the handler has just read (prepare)."""
+        [result] = self.complete([self.prepare(effects, read_task=read_task)])
         if isinstance(result, Exception):
             raise result
         return result
 
-    def prepare(self, effects: Sequence[Effect]) -> PreparedApply:
+    def prepare(
+        self, effects: Sequence[Effect], *, read_task: TaskId | None = None
+    ) -> PreparedApply:
         """Step one of apply: what the effect log holds as done is skipped, a comment left
         `started` by a crash is looked for on the portal, and the writes to send are logged
         `started` (committed) before any request goes out. A handler run after this sees them,
         so several events can be prepared one after the other and completed together."""
-        prepared = PreparedApply(effects=effects)
+        prepared = PreparedApply(effects=effects, read_task=read_task)
         writes = _writes_of(effects)
         statuses = self.store.effect_statuses(w.key for w in writes)
         pending: list[PortalWrite] = []
@@ -140,20 +144,14 @@ class EffectApplier:
         each event's clocks, record, audit and write outcomes are stored. Per event: its report,
         or a RetryableWriteError when one of its writes is worth a retry (its record is not
         saved then; the event runs again)."""
-        pending = [w for p in prepared for w in p.pending]
-        answers: dict[str, Any] = {}
-        finished: float | None = None
-        if pending:
-            assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
-            answers = self.gateway.write(pending)
-            finished = self.gateway.last_write_finished
+        answers, finished = self._send(prepared)
         retry: dict[str, BitrixError] = {}
         for item in prepared:
             for write in item.pending:
                 error = self._settle(write, answers.get(write.key), item.report, item.outcome)
                 if error is not None:
                     retry[write.key] = error
-            item.outcome.own += _own_changes(item.pending, item.report, finished)
+            item.outcome.own += _own_changes(item, finished)
         alone = len(prepared) == 1
         if not alone:  # the outcomes of the round in one transaction, then each event's own
             self.store.log_effects(
@@ -171,6 +169,41 @@ class EffectApplier:
             self._finish(item.effects, item.report, item.outcome if alone else _Outcome())
             results.append(item.report)
         return results
+
+    def _send(self, prepared: Sequence[PreparedApply]) -> tuple[dict[str, Any], dict[str, float]]:
+        """The prepared writes in batch requests: (answers, end of the request per key)."""
+        pending = [w for p in prepared for w in p.pending]
+        if not pending:
+            return {}, {}
+        assert self.gateway is not None  # noqa: S101 - nothing is pending in shadow mode
+        try:
+            answers = self.gateway.write(pending)
+        except Exception:
+            try:
+                self._keep_done(prepared)
+            except Exception:  # the write's own error is the one the events retry on
+                log.exception("the outcome of earlier write requests could not be kept")
+            raise
+        return answers, self.gateway.last_write_finished
+
+    def _keep_done(self, prepared: Sequence[PreparedApply]) -> None:
+        """A write request raised after earlier ones of the same call went through: what they
+        did is recorded (done, own comment ids, own changes), so the events' retry neither
+        looks for those writes on the portal nor sends them again."""
+        assert self.gateway is not None  # noqa: S101 - only called after a write
+        answers = self.gateway.last_write_answers
+        finished = self.gateway.last_write_finished
+        outcome = _Outcome()
+        for item in prepared:
+            done = [w for w in item.pending if w.key in answers]
+            done = [w for w in done if not isinstance(answers[w.key], BitrixError)]
+            for write in done:
+                outcome.done(write, answers[write.key])
+            written = ApplyReport(written=[w.key for w in done])
+            outcome.own += _own_changes(replace(item, report=written), finished)
+        if outcome.marks:
+            log.warning("a write request failed; %d earlier writes kept", len(outcome.marks))
+            self.store.log_effects(outcome.marks, outcome.own)
 
     def _finish(self, effects: Sequence[Effect], report: ApplyReport, outcome: _Outcome) -> None:
         writes = _writes_of(effects)
@@ -289,18 +322,24 @@ def _mark(write: PortalWrite, status: str, result: str = "") -> EffectMark:
     return EffectMark(write.key, type(write).__name__, _task_of(write), status, result)
 
 
-def _own_changes(
-    writes: Sequence[PortalWrite], report: ApplyReport, finished: float | None
-) -> list[OwnWrite]:
-    """The tasks these writes changed, at the portal's time the write request ended: a
-    CHANGED_DATE not later than that is the app's own change (scheduler.catchup)."""
-    if finished is None:
+def _own_changes(item: PreparedApply, finished: dict[str, float]) -> list[OwnWrite]:
+    """The task the handler read, when these writes changed it: at the portal's time the request
+    that carried its write ended (not a later request of the same round: a change by someone
+    else in between is not the app's), a CHANGED_DATE not later than that is the app's own
+    change (scheduler.catchup). Nothing for a write to a task the app did not just read (a
+    scheduled job's, a reply on another task): a change by someone else since the app last read
+    that task would hide behind it."""
+    if item.read_task is None:
         return []
-    written = set(report.written)
-    changed = {
-        w.task_id for w in writes if isinstance(w, TASK_CHANGES) and w.key in written and w.task_id
-    }
-    return [OwnWrite(task_id, OWN_CHANGE, 0, at=finished) for task_id in sorted(changed)]
+    written = set(item.report.written)
+    changed: dict[int, float] = {}
+    for w in item.pending:
+        at = finished.get(w.key)
+        if not isinstance(w, TASK_CHANGES) or w.task_id != item.read_task:
+            continue
+        if w.key in written and at is not None:
+            changed[w.task_id] = max(at, changed.get(w.task_id, at))
+    return [OwnWrite(task_id, OWN_CHANGE, 0, at=at) for task_id, at in sorted(changed.items())]
 
 
 def _writes_of(effects: Sequence[Effect]) -> list[PortalWrite]:

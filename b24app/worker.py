@@ -78,14 +78,14 @@ class Worker:
             self._last_beat = time.monotonic()
             self.services.inbox.heartbeat(self.worker_id)
         items = self.services.inbox.claim(self.worker_id, limit)
+        claimed = time.monotonic()  # every claimed row's lease runs from here
         together = self._new_task_events(items)
         for member_id, group in together.items():
             self._process_together(member_id, group)
         grouped = {item.id for group in together.values() for item in group}
         alone = [item for item in items if item.id not in grouped]
-        started = time.monotonic()
         for n, item in enumerate(alone):
-            if time.monotonic() - started > self.services.inbox.lease_seconds / 3:
+            if time.monotonic() - claimed > self.services.inbox.lease_seconds / 3:
                 # a slow portal: the rest goes back before its lease could run out
                 self.services.inbox.release(self.worker_id, [i.id for i in alone[n:]])
                 return n + len(grouped)
@@ -117,6 +117,7 @@ class Worker:
             for item in items:
                 self.process(item)
             return
+        read_at = services.db.clock()  # what the app sees of these tasks: from here on
         try:
             gateway.prefetch_tasks([TaskId(item.task_id) for item in items])
         except BitrixError:
@@ -124,7 +125,9 @@ class Worker:
         applier = services.applier_for(member_id, gateway)
         prepared: list[tuple[InboxItem, PreparedApply]] = []
         for item in items:
-            self._run(item, partial(self._prepare, item, gateway, applier, prepared))
+            self._run(
+                item, partial(self._prepare, item, gateway, applier, prepared), read_at=read_at
+            )
         if not prepared:
             return
         try:
@@ -132,7 +135,7 @@ class Worker:
         except Exception as exc:  # the shared write request itself failed: each event retries
             results = [exc] * len(prepared)
         for (item, _), result in zip(prepared, results, strict=True):
-            self._run(item, partial(_reason_or_raise, result))
+            self._run(item, partial(_reason_or_raise, result), read_at=read_at)
 
     def _prepare(
         self,
@@ -146,7 +149,7 @@ class Worker:
         outcome = self.services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
-        prepared.append((item, applier.prepare(outcome.effects)))
+        prepared.append((item, applier.prepare(outcome.effects, read_task=TaskId(item.task_id))))
         return None
 
     def drain_all(self, max_rounds: int = 1000) -> int:
@@ -159,11 +162,14 @@ class Worker:
         return total
 
     def process(self, item: InboxItem) -> None:
-        self._run(item, lambda: self._handle(item))
+        self._run(item, lambda: self._handle(item), read_at=self.services.db.clock())
 
-    def _run(self, item: InboxItem, step: Callable[[], str | None]) -> None:
+    def _run(
+        self, item: InboxItem, step: Callable[[], str | None], *, read_at: float | None = None
+    ) -> None:
         """Run one event's step; finish the row with its reason, or fail it as the error says.
-        A step that returns None has more to do later (its row stays claimed)."""
+        A step that returns None has more to do later (its row stays claimed). `read_at`: when
+        the event's task was about to be read (the row's processed_at)."""
         inbox = self.services.inbox
         extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
         try:
@@ -217,12 +223,14 @@ class Worker:
                 extra=extra,
             )
         else:
-            self._finish(item, reason)
+            self._finish(item, reason, read_at)
 
-    def _finish(self, item: InboxItem, reason: str | None) -> None:
+    def _finish(self, item: InboxItem, reason: str | None, read_at: float | None) -> None:
         if reason is None:  # the step has more to do later
             return
-        self.services.inbox.finish(item.id, ignored_reason=reason, worker_id=self.worker_id)
+        self.services.inbox.finish(
+            item.id, ignored_reason=reason, worker_id=self.worker_id, read_at=read_at
+        )
         if reason:
             extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
             log.info("event %s ignored: %s", item.id, reason, extra=extra)
@@ -255,7 +263,8 @@ class Worker:
         outcome = services.router.dispatch(handler_event(item), ctx)
         if outcome.ignored:
             return outcome.ignored
-        services.applier_for(item.member_id, gateway).apply(outcome.effects)
+        applier = services.applier_for(item.member_id, gateway)
+        applier.apply(outcome.effects, read_task=TaskId(item.task_id))  # the handler read it
         return ""
 
 

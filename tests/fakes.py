@@ -25,7 +25,9 @@ class FakeBitrix:
     time: dict[int, list[TimeEntry]] = field(default_factory=dict)
     written: list[PortalWrite] = field(default_factory=list)
     reads: int = 0
-    last_write_finished: float | None = None  # the fake has no portal clock (PortalGateway)
+    # the fake has no portal clock (PortalGateway.last_write_finished)
+    last_write_finished: dict[str, float] = field(default_factory=dict)
+    last_write_answers: dict[str, Any] = field(default_factory=dict)
     now: datetime | None = None  # the time a created task gets (the harness keeps it current)
     _ids: Any = field(default_factory=lambda: itertools.count(9000))
 

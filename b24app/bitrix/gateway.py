@@ -57,8 +57,11 @@ class PortalGateway:
         # api-reference/chats/notifications/im-notify-system-add.md)
         self.notify_client_id = notify_client_id
         self.tz = tz  # the portal's zone (the calendar's): dates without an offset are in it
-        # the portal's clock when the last write() finished (None: not known)
-        self.last_write_finished: float | None = None
+        # per effect key of the last write(): the portal's clock when the batch request that
+        # carried it finished (a key left out: not known)
+        self.last_write_finished: dict[str, float] = {}
+        # the answers of the last write(), filled request by request (kept when one raises)
+        self.last_write_answers: dict[str, Any] = {}
         self._prefetched: dict[TaskId, TaskSnapshot | None] = {}
 
     @property
@@ -314,18 +317,19 @@ class PortalGateway:
     # -- writes --------------------------------------------------------------------------------
     def write(self, writes: Sequence[PortalWrite]) -> dict[str, Any]:
         """Perform writes in batch requests; returns {effect key: result or BitrixError}."""
-        self.last_write_finished = None
+        finished: dict[str, float] = {}
+        answers: dict[str, Any] = {}
+        self.last_write_finished, self.last_write_answers = finished, answers
         if not writes:
             return {}
-        finished: list[float] = []
-        answers = write_all(
+        write_all(
             self.client,
             writes,
             connector=self.connector,
             notify_client_id=self.notify_client_id,
             finished=finished,
+            outcome=answers,
         )
-        self.last_write_finished = max(finished, default=None)
         return answers
 
 

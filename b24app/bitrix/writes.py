@@ -31,12 +31,15 @@ def write_all(
     *,
     connector: str = "",
     notify_client_id: str = "",
-    finished: list[float] | None = None,
+    finished: dict[str, float] | None = None,
+    outcome: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Perform writes, 50 to a batch request; returns {effect key: result or BitrixError}.
-    `finished` collects the portal's time at the end of each batch request."""
+    `finished` collects, per effect key, the portal's time at the end of the batch request that
+    carried the write. `outcome` (returned) is filled request by request: when a later request
+    raises, it holds what the earlier ones did."""
     commands = {w.key: write_command(w, notify_client_id) for w in writes}
-    outcome: dict[str, Any] = {}
+    outcome = {} if outcome is None else outcome
     keys = list(commands)
     for start in range(0, len(keys), BATCH_LIMIT):
         chunk = {k: commands[k] for k in keys[start : start + BATCH_LIMIT]}
@@ -44,7 +47,7 @@ def write_all(
         for key in chunk:
             outcome[key] = batch.errors.get(key, batch.results.get(key))
         if finished is not None and batch.finished_at is not None:
-            finished.append(batch.finished_at)
+            finished.update(dict.fromkeys(chunk, batch.finished_at))
     return outcome
 
 

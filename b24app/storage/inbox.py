@@ -22,6 +22,10 @@ WORKER_LEASE_SECONDS = 30.0  # a worker beats every 10 s (Worker); 30 s of silen
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
 TRANSIENT_BACKOFF_MAX_SECONDS = 300.0
+# events whose handling reads the task itself (handlers.tasks.on_task_changed); a comment event
+# may be dropped unread (the app's own comment, an untracked task), so it says nothing of what
+# the app has seen of the task
+TASK_READ_EVENTS = ("ONTASKADD", "ONTASKUPDATE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +135,20 @@ class Inbox:
         """A live worker keeps its claims; a dead one's rows are taken over at once."""
         self.db.try_lease(f"{WORKER_LEASE_PREFIX}{worker_id}", worker_id, WORKER_LEASE_SECONDS)
 
-    def finish(self, item_id: int, *, ignored_reason: str = "", worker_id: str = "") -> None:
-        """Mark done (or ignored); with `worker_id`, only while that worker still holds it."""
+    def finish(
+        self,
+        item_id: int,
+        *,
+        ignored_reason: str = "",
+        worker_id: str = "",
+        read_at: float | None = None,
+    ) -> None:
+        """Mark done (or ignored); with `worker_id`, only while that worker still holds it.
+        `read_at`: when the handling began, before the task was read (processed_at, what the
+        app has seen of the task: last_processed); by default now."""
         values: dict[str, Any] = {
             "status": IGNORED if ignored_reason else DONE,
-            "processed_at": self.db.clock(),
+            "processed_at": self.db.clock() if read_at is None else read_at,
             "last_error": ignored_reason,
             "lease_until": 0.0,
         }
@@ -179,12 +192,13 @@ class Inbox:
         return parked
 
     def last_processed_at(self, member_id: str, task_id: int) -> float | None:
-        """When an event of this task was last processed (the task was read then)."""
+        """When an event of this task that reads it was last processed (the task was read then)."""
         with self.db.begin() as conn:
             value = conn.execute(
                 select(func.max(inbox.c.processed_at)).where(
                     inbox.c.member_id == member_id,
                     inbox.c.task_id == task_id,
+                    inbox.c.event.in_(TASK_READ_EVENTS),
                     inbox.c.status.in_([DONE, IGNORED]),
                 )
             ).scalar()
@@ -200,6 +214,7 @@ class Inbox:
                     .where(
                         inbox.c.member_id == member_id,
                         inbox.c.task_id.in_(task_ids[start : start + 500]),
+                        inbox.c.event.in_(TASK_READ_EVENTS),
                         inbox.c.status.in_([DONE, IGNORED]),
                     )
                     .group_by(inbox.c.task_id)

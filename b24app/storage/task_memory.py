@@ -80,10 +80,15 @@ class MemoryTaskStore:
 
     def needs_regulation_summary(self, client: str, *, except_task: TaskId) -> bool:
         prefix = f"summary:{client}:"
+        own = f"{prefix}{except_task}"  # this task's own, left unfinished: planned again
         posted = any(
-            key.startswith(prefix) and e.status in (EFFECT_DONE, EFFECT_SHADOW, EFFECT_STARTED)
+            key.startswith(prefix)
+            and key != own
+            and e.status in (EFFECT_DONE, EFFECT_SHADOW, EFFECT_STARTED)
             for key, e in self.effects.items()
         )
+        if not posted and own in self.effects:
+            return True
         accepted = any(
             r.client == client
             and t != except_task

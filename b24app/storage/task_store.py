@@ -155,16 +155,23 @@ class TaskStore:
 
     def needs_regulation_summary(self, client: str, *, except_task: TaskId) -> bool:
         """The company gets the regulation summary once: not yet posted (or shadowed) on any of
-        its tasks, and none of its other tasks was accepted before (older installs)."""
+        its other tasks, or planned there (an event processed before this one), and none of its
+        other tasks was accepted before (older installs). This task's own summary, once planned,
+        is planned again whatever its company's other tasks did meanwhile: a write left
+        `started` by a passing error is written (or found) on the retry."""
         prefix = "summary:" + client.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        own = f"summary:{client}:{except_task}"
         with self.db.begin() as conn:
             posted = conn.execute(
                 select(effects.c.key).where(
                     effects.c.member_id == self.member_id,
                     effects.c.key.like(prefix + ":%", escape="\\"),
+                    effects.c.key != own,
                     effects.c.status.in_((EFFECT_DONE, EFFECT_SHADOW, EFFECT_STARTED)),
                 )
             ).first()
+            if posted is None and self._effect_status(conn, own) is not None:
+                return True
             accepted = conn.execute(
                 select(tasks.c.task_id).where(
                     tasks.c.member_id == self.member_id,
