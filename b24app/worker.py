@@ -22,7 +22,7 @@ from b24app.bitrix.gateway import PortalGateway
 from b24app.services import Services
 from b24app.storage.inbox import InboxItem
 from handlers.effects import WatchTask
-from handlers.routing import HandlerEvent
+from handlers.routing import HandlerEvent, Outcome
 from rules.types import TaskId
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,7 @@ class Worker:
         prepared: list[tuple[InboxItem, PreparedApply]],
     ) -> str | None:
         """Run the handler and log its writes `started`; None: its writes are still to come."""
-        ctx = self.services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
-        outcome = self.services.router.dispatch(handler_event(item), ctx)
+        outcome = self._dispatch(item, gateway)
         if outcome.ignored:
             return outcome.ignored
         prepared.append((item, applier.prepare(outcome.effects, read_task=TaskId(item.task_id))))
@@ -171,7 +170,7 @@ class Worker:
         A step that returns None has more to do later (its row stays claimed). `read_at`: when
         the event's task was about to be read (the row's processed_at)."""
         inbox = self.services.inbox
-        extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
+        extra = _log_extra(item)
         try:
             reason = step()
         except RateLimitedError as exc:
@@ -232,8 +231,7 @@ class Worker:
             item.id, ignored_reason=reason, worker_id=self.worker_id, read_at=read_at
         )
         if reason:
-            extra = {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
-            log.info("event %s ignored: %s", item.id, reason, extra=extra)
+            log.info("event %s ignored: %s", item.id, reason, extra=_log_extra(item))
 
     def _join_task_chat(self, item: InboxItem) -> bool:
         """A tracked task whose chat is closed to the app's user: become its auditor (once per
@@ -253,14 +251,18 @@ class Worker:
             return False
         return watch.key in report.written
 
+    def _dispatch(self, item: InboxItem, gateway: PortalGateway) -> Outcome:
+        """The handler's decision on one event (it reads what it needs through the gateway)."""
+        ctx = self.services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
+        return self.services.router.dispatch(handler_event(item), ctx)
+
     def _handle(self, item: InboxItem) -> str:
         """Run the handler and apply its effects; returns the reason when nothing was needed."""
         services = self.services
         gateway = services.gateway_for(item.member_id)
         if gateway is None:
             return "the portal is not installed"
-        ctx = services.context_for(item.member_id, gateway, source=f"inbox:{item.id}")
-        outcome = services.router.dispatch(handler_event(item), ctx)
+        outcome = self._dispatch(item, gateway)
         if outcome.ignored:
             return outcome.ignored
         applier = services.applier_for(item.member_id, gateway)
@@ -276,6 +278,10 @@ def handler_event(item: InboxItem) -> HandlerEvent:
         comment_id=item.comment_id,
         message_id=item.message_id,
     )
+
+
+def _log_extra(item: InboxItem) -> dict[str, object]:
+    return {"inbox_id": item.id, "member_id": item.member_id, "task_id": item.task_id}
 
 
 def _reason_or_raise(result: ApplyReport | Exception) -> str:
