@@ -6,7 +6,6 @@ give it to the handlers as their store. Same answers as b24app.storage.task_stor
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from b24app.storage.task_store import (
     EFFECT_STARTED,
     TASK_REQUEST,
     EffectMark,
+    audit_row,
     text_digest,
 )
 from b24app.storage.task_store import OwnWrite as AppWrite
@@ -148,21 +148,8 @@ class MemoryTaskStore:
         if record is not None:
             self.tasks[record.task_id] = record
         for entry in entries:
-            self.audit.append(
-                {
-                    "id": len(self.audit) + 1,
-                    "member_id": self.member_id,
-                    "task_id": entry.task_id,
-                    "at": now,
-                    "from_state": entry.from_state,
-                    "to_state": entry.to_state,
-                    "clause": entry.clause,
-                    "trigger": entry.trigger,
-                    "decision": entry.decision,
-                    "details": json.dumps(entry.details, ensure_ascii=False, default=str),
-                    "shadow": shadow,
-                }
-            )
+            row = audit_row(self.member_id, entry, now, shadow=shadow)
+            self.audit.append({"id": len(self.audit) + 1, **row})
 
 
 @dataclass(slots=True)

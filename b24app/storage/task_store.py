@@ -51,6 +51,22 @@ class OwnWrite:
     at: float | None = None  # None: now by the app's clock
 
 
+def audit_row(member_id: str, entry: Audit, at: float, *, shadow: bool) -> dict[str, Any]:
+    """One audit entry as its row (the database's, and the in-memory store's)."""
+    return {
+        "member_id": member_id,
+        "task_id": entry.task_id,
+        "at": at,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "clause": entry.clause,
+        "trigger": entry.trigger,
+        "decision": entry.decision,
+        "details": json.dumps(entry.details, ensure_ascii=False, default=str),
+        "shadow": shadow,
+    }
+
+
 def text_digest(text: str) -> str:
     """Digest of a comment's plain text: recognises our own comments on the chat card too."""
     return hashlib.sha256(to_plain(text).encode()).hexdigest()[:32]
@@ -363,21 +379,7 @@ class TaskStore:
             if entries:
                 conn.execute(
                     insert(audit),
-                    [
-                        {
-                            "member_id": self.member_id,
-                            "task_id": entry.task_id,
-                            "at": now,
-                            "from_state": entry.from_state,
-                            "to_state": entry.to_state,
-                            "clause": entry.clause,
-                            "trigger": entry.trigger,
-                            "decision": entry.decision,
-                            "details": json.dumps(entry.details, ensure_ascii=False, default=str),
-                            "shadow": shadow,
-                        }
-                        for entry in entries
-                    ],
+                    [audit_row(self.member_id, entry, now, shadow=shadow) for entry in entries],
                 )
 
     def _upsert(self, conn: Connection, record: TaskRecord, now: float) -> None:
