@@ -216,5 +216,5 @@ def _seen_after(
     dropped when the task was read (processing an event of it) after the change happened."""
     if changed_at is None:
         return False
-    last = services.inbox.last_processed_at(member_id, task_id)
+    last = services.inbox.last_processed(member_id, [task_id]).get(task_id)
     return last is not None and last >= changed_at.timestamp()

@@ -191,21 +191,9 @@ class Inbox:
             conn.execute(stmt.values(**values))
         return parked
 
-    def last_processed_at(self, member_id: str, task_id: int) -> float | None:
-        """When an event of this task that reads it was last processed (the task was read then)."""
-        with self.db.begin() as conn:
-            value = conn.execute(
-                select(func.max(inbox.c.processed_at)).where(
-                    inbox.c.member_id == member_id,
-                    inbox.c.task_id == task_id,
-                    inbox.c.event.in_(TASK_READ_EVENTS),
-                    inbox.c.status.in_([DONE, IGNORED]),
-                )
-            ).scalar()
-        return float(value) if value else None
-
     def last_processed(self, member_id: str, task_ids: Sequence[int]) -> dict[int, float]:
-        """last_processed_at of many tasks in one transaction (the tasks with none are left out)."""
+        """When an event of each task that reads it was last processed (the task was read then),
+        in one transaction; the tasks with none are left out."""
         found: dict[int, float] = {}
         with self.db.begin() as conn:
             for start in range(0, len(task_ids), 500):
