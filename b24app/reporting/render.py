@@ -16,6 +16,13 @@ from typing import Any
 from b24app.reporting.csv_file import render_csv
 from b24app.reporting.model import ClientReport, DetailLine, LineChange, MonthReport
 from b24app.reporting.snapshot import to_data
+from b24app.reporting.tables import (
+    CHANGE_COLUMNS,
+    LINE_COLUMNS,
+    OVERRUN_COLUMNS,
+    SUMMARY_COLUMNS,
+    Kind,
+)
 from b24app.reporting.xlsx import render_xlsx
 from handlers.report_texts import (
     CHANGE_KINDS,
@@ -31,57 +38,13 @@ from rules.estimate import whole_minutes
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
-SUMMARY_KEYS = (
-    "client",
-    "package",
-    "included_minutes",
-    "used_minutes",
-    "remaining_minutes",
-    "overflow_regular_minutes",
-    "overflow_urgent_minutes",
-    "warranty_minutes",
-    "unapproved_minutes",
-    "package_amount",
-    "regular_amount",
-    "urgent_amount",
-    "chat_amount",
-    "total",
-    "regulation_signed",
-)
-LINE_KEYS = (
-    "client",
-    "kind",
-    "task_id",
-    "title",
-    "date",
-    "integrator",
-    "entry_id",
-    "raw_seconds",
-    "raw_minutes",
-    "billed_minutes",
-    "rate",
-    "amount",
-)
-OVERRUN_KEYS = (
-    "client",
-    "task_id",
-    "title",
-    "first_minutes",
-    "approved_minutes",
-    "billed_minutes",
-    "over_minutes",
-    "not_approved_minutes",
-)
-MONEY_KEYS = frozenset({"package_amount", "regular_amount", "urgent_amount", "chat_amount"})
-MONEY_KEYS |= {"total", "rate", "amount"}
-HOUR_KEYS = frozenset(
-    k for k in (*SUMMARY_KEYS, *LINE_KEYS, *OVERRUN_KEYS) if k.endswith("_minutes")
-)
-CHANGE_KEYS: tuple[str, ...] = ("client", "change", "entry_id", "task_id", "title", "date")
-CHANGE_KEYS += ("integrator",)
-CHANGE_KEYS += ("locked_minutes", "now_minutes", "locked_amount", "now_amount")
-HOUR_KEYS |= {"locked_minutes", "now_minutes"}
-MONEY_KEYS |= {"locked_amount", "now_amount"}
+# The plain-text table and the JSON take their columns from the CSV/XLSX tables' own lists.
+SUMMARY_KEYS = tuple(c.key for c in SUMMARY_COLUMNS)
+OVERRUN_KEYS = tuple(c.key for c in OVERRUN_COLUMNS)
+CHANGE_KEYS = tuple(c.key for c in CHANGE_COLUMNS)
+_ALL_COLUMNS = (*SUMMARY_COLUMNS, *LINE_COLUMNS, *OVERRUN_COLUMNS, *CHANGE_COLUMNS)
+MONEY_KEYS = frozenset(c.key for c in _ALL_COLUMNS if c.kind is Kind.MONEY)
+HOUR_KEYS = frozenset(c.key for c in _ALL_COLUMNS if c.kind is Kind.DURATION)
 
 
 def rubles(kopecks: int) -> str:
@@ -238,7 +201,7 @@ def _grid(keys: Sequence[str], rows: Iterable[dict[str, Any]]) -> list[str]:
 def render_table(report: MonthReport) -> str:
     """For people: the summary, one line per client's acknowledgement, the detail, overruns."""
     summary_keys = tuple(k for k in SUMMARY_KEYS if k != "regulation_signed")
-    line_keys = tuple(k for k in LINE_KEYS if k not in ("client", "raw_seconds"))
+    line_keys = tuple(c.key for c in LINE_COLUMNS if c.key != "client")
     out = [f"{REPORT_HEADINGS['summary']} {report.label}", ""]
     if report.locked_at is not None:
         out += [month_locked(report.label, report.locked_at), ""]
