@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-
-from sqlalchemy import select
 
 from b24app.cli.reach import check_portal_reachable
 from b24app.cli.startup import CommandError, Subparsers, build_services, fail, note, out
-from b24app.pages.people import user_names
+from b24app.pages.people import stored_names, user_names
 from b24app.reporting.sla import SlaReport, build_report, format_report
 from b24app.services import Services
-from b24app.storage.schema import users
 
 
 def register(subparsers: Subparsers) -> None:
@@ -41,13 +37,7 @@ def integrator_names(services: Services, member_id: str, report: SlaReport) -> d
     """Names from the app's user cache, the rest with one user.get when the portal answers
     (ids otherwise: the report does not wait for an unreachable portal)."""
     ids = {i for i in report.per_integrator() if i}
-    with services.db.begin() as conn:
-        rows = conn.execute(
-            select(users.c.user_id, users.c.data).where(
-                users.c.member_id == member_id, users.c.user_id.in_(ids)
-            )
-        ).all()
-    names = {int(r.user_id): str(json.loads(r.data).get("name") or "") for r in rows}
+    names = stored_names(services, member_id, ids)
     missing = {i for i in ids if not names.get(i)}
     if not missing:
         return names

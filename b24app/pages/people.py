@@ -17,18 +17,23 @@ log = logging.getLogger(__name__)
 _PAGE = 50  # user.get answers 50 users a page
 
 
+def stored_names(svc: Services, member_id: str, user_ids: Iterable[int]) -> dict[int, str]:
+    """id → name from the app's user cache, without asking the portal (names may be blank)."""
+    with svc.db.begin() as conn:
+        rows = conn.execute(
+            select(users.c.user_id, users.c.data).where(
+                users.c.member_id == member_id, users.c.user_id.in_(list(user_ids))
+            )
+        ).all()
+    return {int(r.user_id): str(json.loads(r.data).get("name") or "") for r in rows}
+
+
 def user_names(svc: Services, member_id: str, user_ids: Iterable[int | None]) -> dict[int, str]:
     """id → «Имя Фамилия»; ids the portal does not answer for show as «#id»."""
     wanted = sorted({int(i) for i in user_ids if i})
     if not wanted:
         return {}
-    with svc.db.begin() as conn:
-        rows = conn.execute(
-            select(users.c.user_id, users.c.data).where(
-                users.c.member_id == member_id, users.c.user_id.in_(wanted)
-            )
-        ).all()
-    names = {int(r.user_id): str(json.loads(r.data).get("name") or "") for r in rows}
+    names = stored_names(svc, member_id, wanted)
     missing = [i for i in wanted if not names.get(i)][:_PAGE]
     gateway = svc.gateway_for(member_id) if missing else None
     if gateway is not None:
