@@ -16,6 +16,7 @@ from b24app.pages import labels
 from handlers.messages import day, duration
 from rules import approval, estimate
 from rules.remarks import Remark
+from rules.types import TaskStatus
 from rules.warranty import AfterDelivery
 
 APPROVAL_REASONS = {
@@ -62,13 +63,13 @@ AFTER_DELIVERY = {
     AfterDelivery.NEW_TASK: "нужна новая задача",
 }
 
-# Bitrix24 task status codes (tasks.task.get STATUS): 2 ждёт выполнения … 5 завершена.
-TASK_STATUSES = {
-    2: "ждёт выполнения",
-    3: "выполняется",
-    4: "ждёт контроля",
-    5: "завершена",
-    6: "отложена",
+# A Bitrix24 task status as the portal names it (the audit stores the number).
+TASK_STATUSES: dict[int, str] = {
+    TaskStatus.PENDING: "ждёт выполнения",
+    TaskStatus.IN_PROGRESS: "выполняется",
+    TaskStatus.SUPPOSEDLY_COMPLETED: "ждёт контроля",
+    TaskStatus.COMPLETED: "завершена",
+    TaskStatus.DEFERRED: "отложена",
 }
 
 EVENTS = {
