@@ -1,12 +1,15 @@
-"""Page fixtures: one played scenario for the read-only tests, a fresh stack for settings."""
+"""Page fixtures: one played scenario for the read-only tests, a fresh stack for settings, one
+headless Chromium per test module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.pages.browser import launch
 from tests.pages.scenario import Scenario, play, start_stack
 
 
@@ -23,3 +26,13 @@ def fresh(tmp_path: Path) -> Iterator[Scenario]:
     started = start_stack(tmp_path)
     yield started
     started.stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by playwright (the modules that use it skip without either)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

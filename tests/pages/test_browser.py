@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rules.types import TaskState
-from tests.pages.browser import BX24_SCRIPT, CHROMIUM, launch, open_in_portal
+from tests.pages.browser import BX24_SCRIPT, CHROMIUM, open_in_portal
 from tests.pages.scenario import CRM_TEXT, LUTIK, ROMASHKA, Scenario
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -21,14 +21,6 @@ pytestmark = [
         reason=f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@ the visible text has no internal code and no English word (Chromium, one browser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.pages.browser import CHROMIUM, launch, open_in_portal
+from tests.pages.browser import CHROMIUM, open_in_portal
 from tests.pages.russian import VISIBLE_TEXT_JS, internal_codes, problems_in
 from tests.pages.scenario import Scenario
 
@@ -51,14 +50,6 @@ OVERFLOW_JS = """
   return wide;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser: Any, scenario: Scenario, spec: tuple[Any, ...], width: int) -> Any:

@@ -5,13 +5,12 @@ the page fits the frame at 1000 and 400 px."""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from b24app.pages.configdoc import config_file
-from tests.pages.browser import CHROMIUM, app_frame, launch, open_in_portal
+from tests.pages.browser import CHROMIUM, app_frame, open_in_portal
 from tests.pages.scenario import Scenario
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -37,14 +36,6 @@ OVERFLOW = """() => {
     narrow: narrow.map((el) => el.name || el.id),
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _settings(browser: Any, scenario: Scenario, width: int) -> tuple[Any, Any, Any]:
