@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import queue
 import threading
@@ -38,6 +39,7 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 
 def post_form(url: str, payload: dict[str, Any], timeout: float) -> tuple[int, str]:
+    """POST the form; a connection dropped mid-answer is an OSError, like one never opened."""
     request = urllib.request.Request(  # noqa: S310 - the handler URL is the app's, by design
         url,
         data=encode(payload),
@@ -45,10 +47,13 @@ def post_form(url: str, payload: dict[str, Any], timeout: float) -> tuple[int, s
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return int(response.status), response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read().decode("utf-8", "replace")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return int(response.status), response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read().decode("utf-8", "replace")
+    except http.client.HTTPException as exc:  # e.g. IncompleteRead: the app died while answering
+        raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
 
 class Deliverer:

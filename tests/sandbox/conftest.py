@@ -29,6 +29,7 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     status: int = 200
+    cut_answer: bool = False  # promise 20 bytes, send 2 and hang up: a handler killed mid-answer
 
     def events(self, name: str | None = None) -> list[dict[str, str]]:
         return [r.form for r in self.received if name is None or r.form.get("event") == name]
@@ -44,9 +45,10 @@ def receiver() -> Iterator[Receiver]:
             rec = box[0]
             rec.received.append(Received(self.path, raw, dict(parse_qsl(raw, True))))
             self.send_response(rec.status)
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", "20" if rec.cut_answer else "2")
             self.end_headers()
             self.wfile.write(b"OK")
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

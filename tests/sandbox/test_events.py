@@ -88,6 +88,21 @@ def test_unreachable_handler_is_recorded(app: App) -> None:
     assert app.portal.failed_deliveries[0].error is not None
 
 
+def test_handler_dying_mid_answer_loses_that_event_only(app: App, receiver: Receiver) -> None:
+    """§3.5: a handler whose answer breaks off (killed while answering) loses that event; the
+    portal's queue goes on delivering the next ones."""
+    _bind(app, receiver, "ONTASKADD")
+    receiver.cut_answer = True
+    app.portal.create_task(1, "T", responsible_id=1)
+    assert app.portal.wait_idle()
+    receiver.cut_answer = False
+    app.portal.create_task(1, "T2", responsible_id=1)
+    assert app.portal.wait_idle()
+    assert [d.event for d in app.portal.failed_deliveries] == ["ONTASKADD"]
+    assert "IncompleteRead" in (app.portal.failed_deliveries[0].error or "")
+    assert len(receiver.events("ONTASKADD")) == 2
+
+
 def test_event_bind_errors(app: App, receiver: Receiver) -> None:
     """§3.1: unknown event → 400 ERROR_EVENT_NOT_FOUND; the same binding twice → 400 ERROR_CORE
     "Unable to set event handler: Handler already binded"; event.get lists bindings;
