@@ -12,7 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from b24app.bitrix.events import (
     APP_EVENTS,
+    Event,
     MalformedEventError,
+    json_pairs,
     parse_event,
     safe_auth,
     tokens_match,
@@ -24,6 +26,12 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("intake", __name__)
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class UnsupportedBodyError(Exception):
+    """The body is neither a form nor JSON (answered 415)."""
+
 
 def public_url() -> str:
     return services().settings.public_url or request.host_url.rstrip("/")
@@ -32,10 +40,9 @@ def public_url() -> str:
 @bp.post("/b24/events")
 def receive_event() -> Any:
     """Verify, store durably, then answer 200; processing happens in the worker."""
-    try:
-        event = parse_event(request.form.items(multi=True))
-    except MalformedEventError as exc:
-        return json_error(400, "malformed_event", str(exc))
+    event = _read_event()
+    if not isinstance(event, Event):
+        return event  # the 4xx answer saying what is wrong with the body
     svc = services()
     if event.name == "ONAPPINSTALL":
         return _install_event(event)
@@ -45,10 +52,11 @@ def receive_event() -> Any:
                 401, "invalid_application_token", "uninstall event not from this portal"
             )
         return jsonify({"status": "uninstalled"})
-    if not tokens_match(event.application_token, svc.expected_token(event.member_id)):
-        log.warning(
-            "rejected event %s: application token mismatch %s", event.name, safe_auth(event.auth)
-        )
+    expected = svc.expected_token(event.member_id)
+    if not tokens_match(event.application_token, expected):
+        # the answer is the same either way: it must not tell who has the app installed
+        reason = "application token mismatch" if expected else "portal not installed"
+        log.warning("rejected event %s: %s %s", event.name, reason, safe_auth(event.auth))
         return json_error(
             401, "invalid_application_token", "the event's application_token is not this portal's"
         )
@@ -66,6 +74,35 @@ def receive_event() -> Any:
         return json_error(503, "storage_unavailable", "the event could not be stored; retry later")
     _notify_worker()
     return jsonify({"status": "queued" if stored else "duplicate"})
+
+
+def _read_event() -> Event | tuple[Response, int]:
+    try:
+        return parse_event(_body_pairs())
+    except MalformedEventError as exc:
+        return json_error(400, "malformed_event", str(exc))
+    except UnsupportedBodyError as exc:
+        return json_error(415, "unsupported_media_type", str(exc))
+
+
+def _body_pairs() -> list[tuple[str, str]]:
+    """The fields of the POST: the form Bitrix24 sends, or the same event as JSON (how the docs
+    print it). Werkzeug drops a whole form that is not UTF-8 without a word, so say it here."""
+    if request.is_json:
+        return json_pairs(request.get_data(cache=True))
+    if request.mimetype not in FORM_TYPES:
+        raise UnsupportedBodyError(
+            "Bitrix24 events are application/x-www-form-urlencoded (JSON is read too), "
+            f"not {request.mimetype or 'a body without Content-Type'}"
+        )
+    if request.mimetype == FORM_TYPES[0]:
+        try:
+            request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedEventError(
+                "the body is not UTF-8 (Bitrix24 sends percent-encoded UTF-8)"
+            ) from None
+    return list(request.form.items(multi=True))
 
 
 def _install_event(event: Any) -> Any:

@@ -11,6 +11,7 @@ import pytest
 from b24app.bitrix.events import (
     EventSource,
     MalformedEventError,
+    json_pairs,
     parse_event,
     task_update,
     tokens_match,
@@ -119,6 +120,43 @@ def test_unflatten_limits() -> None:
     with pytest.raises(MalformedEventError, match="nested too deeply"):
         unflatten([("a" + "[x]" * 9, "v")])
     assert unflatten([("a[]", "1"), ("a[]", "2")]) == {"a": {"0": "1", "1": "2"}}
+
+
+JSON_BODIES = [  # the docs print every payload as JSON; read as http_build_query would send it
+    pytest.param(
+        b'{"event": "ONTASKADD", "data": {"FIELDS_AFTER": {"ID": 123}}, "ts": "1"}',
+        [("event", "ONTASKADD"), ("data[FIELDS_AFTER][ID]", "123"), ("ts", "1")],
+        id="integer-id",
+    ),
+    pytest.param(
+        b'{"a": [true, false, null, 1.5]}',
+        [("a[0]", "1"), ("a[1]", "0"), ("a[3]", "1.5")],
+        id="php-scalars",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "pairs"), JSON_BODIES)
+def test_json_body_becomes_the_form_pairs(body: bytes, pairs: list[tuple[str, str]]) -> None:
+    assert json_pairs(body) == pairs
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"{", "not valid JSON", id="broken"),
+        pytest.param(b"\xff", "not valid JSON", id="not-utf8"),
+        pytest.param(b"[1]", "must be an object", id="list"),
+        pytest.param(b'{"a":' * 20 + b"1" + b"}" * 20, "nested too deeply", id="deep"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "not valid JSON", id="recursion"),
+        pytest.param(
+            ('{"a": [' + ",".join(["1"] * 2001) + "]}").encode(), "too many fields", id="many"
+        ),
+    ],
+)
+def test_unreadable_json_body_names_the_problem(body: bytes, message: str) -> None:
+    with pytest.raises(MalformedEventError, match=re.escape(message)):
+        json_pairs(body)
 
 
 @pytest.mark.parametrize(
