@@ -91,10 +91,16 @@ def task_data(event: str, task_id: int) -> dict[str, Any]:
 
 
 def comment_data(event: str, task_id: int, comment_id: int, message_id: int = 0) -> dict[str, Any]:
+    """core (corp): modules/tasks/classes/general/commentitem.php (CTaskCommentItem::
+    onEventFilter): an old-card ADD says IS_ACCESSIBLE_BEFORE=N (the docs print `undefined`);
+    the chat card's ADD (ID=0 + MESSAGE_ID) is only in the docs, with both `undefined`."""
     after: dict[str, Any] = {"ID": str(comment_id), "TASK_ID": str(task_id)}
+    accessible_before = UNDEFINED
     if event == "ONTASKCOMMENTADD":
         if message_id:
             after["MESSAGE_ID"] = str(message_id)
+        else:
+            accessible_before = "N"
         before: Any = UNDEFINED
     else:
         before = {"ID": str(comment_id), "TASK_ID": str(task_id)}
@@ -102,7 +108,7 @@ def comment_data(event: str, task_id: int, comment_id: int, message_id: int = 0)
     return {
         "FIELDS_BEFORE": before,
         "FIELDS_AFTER": after,
-        "IS_ACCESSIBLE_BEFORE": UNDEFINED,
+        "IS_ACCESSIBLE_BEFORE": accessible_before,
         "IS_ACCESSIBLE_AFTER": UNDEFINED,
     }
 

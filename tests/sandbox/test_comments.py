@@ -67,6 +67,31 @@ def test_comment_update_delete_events(app: App, receiver: Receiver) -> None:
     assert receiver.events("ONTASKCOMMENTDELETE")[0]["data[FIELDS_AFTER][ACTION]"] == "DEL"
 
 
+def test_old_card_comment_events_carry_the_cores_accessibility_flags(
+    app: App, receiver: Receiver
+) -> None:
+    """core (corp): modules/tasks/classes/general/commentitem.php (CTaskCommentItem::
+    onEventFilter): ADD sets IS_ACCESSIBLE_BEFORE=N, UPDATE and DELETE leave both `undefined`.
+    The docs (on-task-comment-add.md) print `undefined` for ADD; the core is what is sent."""
+    for event in ("ONTASKCOMMENTADD", "ONTASKCOMMENTUPDATE", "ONTASKCOMMENTDELETE"):
+        app.ok("event.bind", {"event": event, "handler": receiver.url})
+    task_id = app.portal.create_task(1, "T", responsible_id=1)
+    comment = app.portal.add_comment(1, task_id, "hello")
+    app.ok("task.commentitem.update", [task_id, comment, {"POST_MESSAGE": "edited"}])
+    app.ok("task.commentitem.delete", [task_id, comment])
+    app.portal.wait_idle()
+    flags = {
+        e["event"]: (e["data[IS_ACCESSIBLE_BEFORE]"], e["data[IS_ACCESSIBLE_AFTER]"])
+        for e in receiver.events()
+        if e["event"].startswith("ONTASKCOMMENT")
+    }
+    assert flags == {
+        "ONTASKCOMMENTADD": ("N", "undefined"),
+        "ONTASKCOMMENTUPDATE": ("undefined", "undefined"),
+        "ONTASKCOMMENTDELETE": ("undefined", "undefined"),
+    }
+
+
 def test_chat_card_comments_are_chat_messages(app: App, receiver: Receiver) -> None:
     """§3.3/§4.4: new card — ONTASKCOMMENTADD has ID=0 + MESSAGE_ID; commentitem.get/getlist
     fail (we answer 400 ERROR_CORE, chosen); commentitem.add still works and posts to the chat;
