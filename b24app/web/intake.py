@@ -128,7 +128,7 @@ def _notify_worker() -> None:
 @bp.route("/b24/install", methods=["GET", "POST"])
 def install_page() -> Any:
     """The initial installation path: ONAPPINSTALL (API-only app) or the install page (UI app)."""
-    if request.form.get("event"):
+    if request.is_json or request.form.get("event"):
         return receive_event()
     if request.method == "GET" or not request.form.get("AUTH_ID"):
         return Response(_INSTALL_HELP, mimetype="text/html")

@@ -275,10 +275,26 @@ def test_an_event_the_app_does_not_use_is_acknowledged_and_not_stored(
     assert rows(intake) == []
 
 
-def test_app_update_event_with_the_portals_token_is_accepted(intake: LocalStack) -> None:
-    """docs: api-reference/common/events/on-app-update.md (VERSION, PREVIOUS_VERSION)."""
-    data = {"VERSION": "2.1.0", "PREVIOUS_VERSION": "2.0.3", "LANGUAGE_ID": "de"}
-    answer = post(intake, {**doc_event("ONAPPUPDATE", data), "ts": "1696527000"})
+APP_EVENTS = [
+    # docs: api-reference/common/events/on-app-update.md (VERSION, PREVIOUS_VERSION)
+    pytest.param(
+        "ONAPPUPDATE",
+        {"VERSION": "2.1.0", "PREVIOUS_VERSION": "2.0.3", "LANGUAGE_ID": "de"},
+        id="onappupdate",
+    ),
+    # docs: api-reference/events/on-offline-event.md ("data": [] — nothing in the form)
+    pytest.param("ONOFFLINEEVENT", [], id="onofflineevent"),
+    # docs: api-reference/events/test-handler.md (event.test echoes its params in data.QUERY)
+    pytest.param("ONAPPTEST", {"QUERY": {"any": "data"}}, id="onapptest"),
+]
+
+
+@pytest.mark.parametrize(("event", "data"), APP_EVENTS)
+def test_an_app_event_with_the_portals_token_is_accepted(
+    intake: LocalStack, event: str, data: Any
+) -> None:
+    """Acknowledged, and nothing goes to the inbox: they name no task."""
+    answer = post(intake, {**doc_event(event, data), "event_handler_id": "7"})
     assert (answer.status_code, answer.json()) == (200, {"status": "accepted"})
     assert rows(intake) == []
 
@@ -293,6 +309,16 @@ def test_install_event_with_tokens_bitrix_did_not_issue_is_refused(intake: Local
     assert answer.status_code == 403
     assert answer.json()["error"] == "install_refused"
     assert intake.services.portals.get(intake.member_id) == before
+
+
+def test_install_event_as_json_at_the_install_path_is_read_too(intake: LocalStack) -> None:
+    """docs: on-app-install.md, as printed (JSON), at the installation path: handled as an
+    ONAPPINSTALL (here refused: the docs' tokens), not answered with the install help page."""
+    data = {"VERSION": "1.0.0", "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": "de"}
+    payload = doc_event("ONAPPINSTALL", data, {**DOC_AUTH, "expires_in": 3600})
+    answer = requests.post(f"{intake.url}/b24/install", json=payload, timeout=10)
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "install_refused"
 
 
 def test_uninstall_event_from_the_docs_uninstalls(intake: LocalStack) -> None:
