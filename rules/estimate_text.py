@@ -21,6 +21,7 @@ from rules.amount_roles import (
     Read,
     ceil_minutes,
     combine,
+    is_approximate,
     pick,
     read_roles,
     words,
@@ -35,7 +36,14 @@ from rules.estimate import (
     Term,
     Unreadable,
 )
-from rules.estimate_words import BY_ACTUAL_RE, DELAY, FILLER, KEYWORD_RE, MONTHS_GENITIVE
+from rules.estimate_words import (
+    BY_ACTUAL_RE,
+    DELAY,
+    FILLER,
+    KEYWORD_RE,
+    LATER_WORK,
+    MONTHS_GENITIVE,
+)
 from rules.regulation import RegulationConfig
 
 _UNTIL_RE = re.compile(
@@ -43,7 +51,7 @@ _UNTIL_RE = re.compile(
     rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
-_BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_BARE_NUMBER_RE = re.compile(r"(?<![\w.,])(?<!\d:)\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
 _READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
 _BARE_MAX = 300  # a bare amount («2 ч») is a short comment
 
@@ -120,7 +128,7 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
         default=len(text),
     )
     fragment = plain[keyword.start() : sentence_end].strip()[:200]
-    if any(r.amount.vague for r in zone):
+    if any(_is_unbounded(r) for r in zone):
         return Unreadable(UNREADABLE_VAGUE, fragment)
     promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
     if promised or any(r.role in ("delay", "spent") for r in zone):
@@ -136,6 +144,21 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
     return None
 
 
+def _is_by_actual(plain: str, by_actual: re.Match[str], chosen: list[Read]) -> bool:
+    """п. 3.4: «по факту» before the amounts, or in their sentence about this work
+    («анализ 30 мин, разработка — по факту»), not about later work («дальнейшие доработки»)."""
+    if not chosen or by_actual.start() < chosen[0].amount.start:
+        return True
+    between = plain[chosen[-1].amount.end : by_actual.start()]
+    later = set(words(between)[-3:]) & LATER_WORK
+    return not later and not any(ch in SENTENCE_END for ch in between)
+
+
+def _is_unbounded(read: Read) -> bool:
+    """«несколько часов», «от 1 часа», «1 ч на каждую форму»: no amount anyone could approve."""
+    return read.amount.vague or read.role == "open"
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
@@ -144,7 +167,13 @@ def _bare(
     plain: str, reads: list[Read], term: Term | None, config: RegulationConfig
 ) -> Estimate | None:
     """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
-    values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
+    values = [
+        r
+        for r in reads
+        if r.role == "value"
+        and not r.amount.clock
+        and (not r.amount.bare or is_approximate(plain, r.amount))
+    ]
     rest = _UNTIL_RE.sub(_blank, BY_ACTUAL_RE.sub(_blank, plain))
     covered = (
         "".join(
@@ -178,14 +207,14 @@ def parse_estimate(
     keyword = KEYWORD_RE.search(plain)
     if keyword is None:
         return _bare(plain, reads, term, config) if bare_allowed else None
-    values = work_values(
-        [r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end()
-    )
-    totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
+    zone = [r for r in reads if r.amount.start >= keyword.start()]
+    values = work_values(zone, plain, keyword.end())
+    totals = [r for r in zone if r.role == "total"]
     chosen = totals[-1:] or pick(values, plain, keyword.start(), amounts)
     by_actual = BY_ACTUAL_RE.search(plain, keyword.start())
-    if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
+    if by_actual and _is_by_actual(plain, by_actual, chosen):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)
-    if chosen:
+    # a part with no upper bound («разработка от 2 ч») leaves the sum unknown: ask
+    if chosen and (totals or not any(_is_unbounded(r) for r in zone)):
         return _estimate(chosen, reads, term, config)
     return _unreadable(plain, reads, keyword)
