@@ -47,12 +47,26 @@ _STRONG_DEFECT_RE = re.compile(
     r"|\b500\b|белый\s+экран",
 )
 _WEAK_DEFECT_RE = re.compile(rf"{_W}нет\s+(?!(?:вопрос|замечани|претензи|проблем|ошибок))[а-я]+")
+_FIXED = (
+    r"(?:исправил|поправил|починил|устранил|исправлен|поправлен|починен|устранен)[аоиы]?(?![а-я])"
+)
+_FIXED_THINGS = r"(?:ошибк|проблем|замечани|недочет|баг)[а-я]*"
 # Phrases that deny a problem: they are acceptance, and their words are no defect.
 _NO_PROBLEM_RE = re.compile(
     rf"{_W}(?:(?:замечани[йя]|вопрос(?:ов)?|претензи[йя]|проблем|ошибок)\s+(?:больше\s+)?нет"
     rf"|нет\s+(?:ни\s+)?(?:замечани[йя]|вопрос(?:ов)?|претензи[йя]|проблем|ошибок)"
     rf"|без\s+(?:замечани[йя]|ошибок|проблем)|не\s+за\s+что|не\s+нужно|не\s+требуется"
     rf"|ошибка\s+(?:больше\s+)?не\s+(?:воспроизводится|повторяется|появляется))"
+)
+# «Спасибо, что исправили», «Ошибку исправили», «Все замечания устранены»: a fix that is done is
+# thanks, and its words are no defect; «не исправили», «исправили не всё» stay one.
+_FIXED = r"(?:исправил|поправил|починил|устранил|исправлен|поправлен|починен|устранен)"
+_FIXED_THINGS = r"(?:ошибк|проблем|замечани|недочет|баг)[а-я]*"
+_FIXED_RE = re.compile(
+    rf"{_W}(?<!не\s)(?<!ни\s)(?:(?:вс[её]\s+)?{_FIXED_THINGS}\s+)?(?:уже\s+)?"
+    rf"{_FIXED}[аоиы]?(?![а-я])(?!\s+(?:не|ни)\s)(?:\s+(?:вс[её]\s+)?{_FIXED_THINGS})?"
+    rf"|{_W}(?:спасибо|благодар[а-я]*)\s+за\s+(?:оперативн[а-я]*\s+|быстр[а-я]*\s+)?"
+    r"(?:исправлени|починк|устранени)[а-я]*"
 )
 _ACCEPTANCE_RE = re.compile(
     rf"{_W}(?:принято|принимаю|принимаем|приняли|принята|принят|работу\s+принимаю"
@@ -82,14 +96,19 @@ _BUTS = frozenset({"не", "нет", "но", "однако", "только", "к
 _THANKS_MAX_OTHER_WORDS = 3  # a name or two; more words say something else
 
 
+def _cleared(plain: str) -> str:
+    """The text without the phrases that deny a problem or report a fix done."""
+    return _FIXED_RE.sub(" ", _NO_PROBLEM_RE.sub(" ", plain))
+
+
 def _leftover(plain: str) -> list[str]:
-    text = _GREETINGS_RE.sub(" ", _NO_PROBLEM_RE.sub(" ", plain))
+    text = _GREETINGS_RE.sub(" ", _cleared(plain))
     return _WORD_RE.findall(_ACCEPTANCE_RE.sub(" ", _THANKS_RE.sub(" ", text)))
 
 
 def classify_remark(plain: str) -> Remark:
     """п. 3.2: a normalized client comment on a delivered task, by its words."""
-    cleared = _NO_PROBLEM_RE.sub(" ", plain)
+    cleared = _cleared(plain)
     if _STRONG_DEFECT_RE.search(cleared):
         return Remark.DEFECT
     if _QUESTION_RE.search(cleared):
@@ -101,7 +120,7 @@ def classify_remark(plain: str) -> Remark:
         return Remark.UNCLEAR
     if _ACCEPTANCE_RE.search(plain) or _NO_PROBLEM_RE.search(plain):
         return Remark.ACCEPTANCE
-    if _THANKS_RE.search(plain):
+    if _THANKS_RE.search(plain) or _FIXED_RE.search(plain):
         return Remark.THANKS
     return Remark.UNCLEAR
 

@@ -79,6 +79,21 @@ REMARKS = [
     pytest.param("Да, всё хорошо", Remark.THANKS, id="yes-all-good"),
     pytest.param("Спасибо, больше ничего не нужно", Remark.ACCEPTANCE, id="nothing-more-needed"),
     pytest.param("", Remark.UNCLEAR, id="empty"),
+    # Phrasing review: thanks for a fix reopened the task as free rework.
+    pytest.param("Спасибо, что исправили!", Remark.THANKS, id="thanks-for-fixing"),
+    pytest.param("Ошибку исправили, спасибо", Remark.THANKS, id="error-fixed-thanks"),
+    pytest.param("Спасибо за исправление!", Remark.THANKS, id="thanks-for-the-fix"),
+    pytest.param("Все замечания устранены, спасибо", Remark.THANKS, id="remarks-removed"),
+    pytest.param("Починили, спасибо! 👍", Remark.THANKS, id="repaired-thanks"),
+    pytest.param("Исправлено, работает", Remark.THANKS, id="fixed-works"),
+    pytest.param("Уже исправили замечания, спасибо", Remark.THANKS, id="already-fixed-remarks"),
+    pytest.param("Ошибку так и не исправили", Remark.DEFECT, id="still-not-fixed"),
+    pytest.param("Ещё не исправили ошибку", Remark.DEFECT, id="not-yet-fixed"),
+    pytest.param("Исправьте, пожалуйста, дату", Remark.DEFECT, id="fix-request"),
+    pytest.param("Нужно исправление в шаблоне", Remark.DEFECT, id="fix-needed-noun"),
+    pytest.param("Поле исправили, а кнопка всё равно не работает", Remark.DEFECT, id="half-fixed"),
+    pytest.param("Исправили не всё", Remark.DEFECT, id="not-all-fixed"),
+    pytest.param("Исправили?", Remark.QUESTION, id="fixed-question"),
 ]
 
 
@@ -103,6 +118,7 @@ ANSWER_EXPECTED = [
     pytest.param("Добавьте, пожалуйста, ещё поле «Отдел»", True, id="request"),
     pytest.param("Логин для 1С: admin, пароль отправила в чат", True, id="new-information"),
     pytest.param("Ознакомлена. А где посмотреть тарифы?", True, id="ack-with-question"),
+    pytest.param("Спасибо, что исправили!", False, id="thanks-for-fixing"),
 ]
 
 
