@@ -87,7 +87,20 @@ _CHANGE_REQUEST_RE = re.compile(
     r"(?<![а-я])(?:сдвин|перенес|передвин|измен|помен|уменьш|сократ|сниз|убер|убрать|ускор"
     r"|побыстрее|быстрее|дешевле|пересмотр)[а-я]*"
 )
-_POLITE_IF_RE = re.compile(r"(?<![а-я])если\s+(?:будут|возникнут|появятся)\s+вопрос[а-я]*")
+# «если будут вопросы», «если что — пишите»: an offer to help, not a condition.
+_POLITE_IF_RE = re.compile(
+    r"(?<![а-я])если\s+(?:(?:будут|возникнут|появятся)\s+вопрос[а-я]*"
+    r"|что(?:-то|-нибудь)?(?=[^.!?\n]{0,40}?(?<![а-я])(?:пиши|пишите|звони|звоните|обращайтесь"
+    r"|сообщите|дайте\s+знать|на\s+связи)(?![а-я])))"
+)
+# «напишите «Согласовано»», «если согласны, ответьте «Согласовано»»: the word is named (the
+# integrator's words repeated), not stated.
+_NAMED_WORD_RE = re.compile(
+    r"(?<![а-я])(?:напишите|напиши|написать|пишите|пиши|ответьте|ответить|поставьте|оставьте)"
+    r"[^.!?\n«\"„“]{0,30}[«\"„“]\s*(?:не)?согласован[а-я]*\s*[»\"“”]"
+)
+# «Согласованно», «Соглосовано»: the word misspelt is consent in other words (the client is told).
+_APPROVAL_TYPO_RE = re.compile(r"сог?л[ао]с[ао]в[ао]н+[оаы]?")
 
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _CLAUSE_SPLIT_RE = re.compile(r"[,;:()«»\"]|\s[-–—]\s")
@@ -195,7 +208,7 @@ def is_consent_without_word(plain: str) -> bool:
     words = _words(plain)
     if set(words) & _NEGATIONS:
         return False
-    consent = [w for w in words if w in _CONSENT_WORDS]
+    consent = [w for w in words if w in _CONSENT_WORDS or _APPROVAL_TYPO_RE.fullmatch(w)]
     if not consent and not any(mark in plain for mark in _CONSENT_MARKS):
         return False
     known = _CONSENT_WORDS | _CONSENT_FILLER | _RESERVATION_WORDS
@@ -205,6 +218,7 @@ def is_consent_without_word(plain: str) -> bool:
 
 def approval_reason(plain: str) -> str:
     """п. 4.2: why a normalized comment text is or is not the approval «Согласовано»."""
+    plain = _NAMED_WORD_RE.sub(" ", _POLITE_IF_RE.sub(" ", plain))
     reason = _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
     if reason == APPROVED and has_reservation(plain):
         return RESERVATION
@@ -269,5 +283,7 @@ def decide_approval(
         quoted_only = not _has_form(plain.normalized, APPROVAL_FORMS) and _has_form(
             plain.quoted, APPROVAL_FORMS
         )
-        reason = QUOTED_ONLY if quoted_only else approval_reason(plain.normalized)
+        reason = approval_reason(plain.normalized)
+        if quoted_only and reason in (NO_APPROVAL_WORD, OTHER_WORD_FORM):
+            reason = QUOTED_ONLY  # «[QUOTE]Согласовано[/QUOTE] Хорошо» is consent: answered
     return ApprovalDecision(approved=reason == APPROVED, reason=reason)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 _TAG_RE = re.compile(r"\[(/?)([a-z*][a-z0-9*]{0,15})([= ][^\[\]\n]{0,1000})?\]", re.IGNORECASE)
 _BARE_LINK_RE = re.compile(r"https?://[^\s\[\]<>\"'«»]+", re.IGNORECASE)
-_CHAT_QUOTE_LINE_RE = re.compile(r"^>>(.*)$", re.MULTILINE)
+# «>>» (chat) and «> » (a mail reply that became a comment) lines quote.
+_CHAT_QUOTE_LINE_RE = re.compile(r"^[ \t]*>+(.*)$", re.MULTILINE)
 _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MULTILINE | re.DOTALL)
 _LINK_TAIL = ".,;:!?)»"
 

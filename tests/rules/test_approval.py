@@ -112,7 +112,7 @@ REASONS = [
     pytest.param("Это согласовано?", approval.QUESTION, id="question"),
     pytest.param("Согласуйте", approval.OTHER_WORD_FORM, id="other-form"),
     pytest.param("Согласовано, если уложитесь", approval.CONDITIONAL, id="conditional"),
-    pytest.param("[QUOTE]Согласовано[/QUOTE]Хорошо", approval.QUOTED_ONLY, id="quoted-only"),
+    pytest.param("[QUOTE]Согласовано[/QUOTE]А сроки?", approval.QUOTED_ONLY, id="quoted-only"),
     pytest.param(
         "[QUOTE]Согласовано[/QUOTE]Не согласовано", approval.NEGATED, id="quoted-and-negated"
     ),
@@ -175,7 +175,58 @@ CONSENT_AND_RESERVATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), [*REASONS, *CONSENT_AND_RESERVATIONS])
+# Phrasing review: comments as clients write them that were misread before.
+PHRASING = [
+    # an offer to help is no condition
+    pytest.param(
+        "Согласовано, если будут вопросы — пишите", approval.APPROVED, id="polite-if-comma"
+    ),
+    pytest.param("Согласовано, если что пишите", approval.APPROVED, id="polite-if-anything"),
+    pytest.param(
+        "Согласовано, спасибо. Если что-то понадобится — звоните",
+        approval.APPROVED,
+        id="polite-if-something-call",
+    ),
+    pytest.param(
+        "Согласовано, если что-то пойдёт не так — переделаете",
+        approval.CONDITIONAL,
+        id="if-something-goes-wrong-is-a-condition",
+    ),
+    # a quoted consent: the client is answered, not ignored
+    pytest.param(
+        "[QUOTE]Оценка 3 ч. Если согласны, напишите «Согласовано»[/QUOTE]Хорошо",
+        approval.CONSENT_WITHOUT_WORD,
+        id="quote-then-fine",
+    ),
+    pytest.param("[QUOTE]Согласовано[/QUOTE]Хорошо", approval.CONSENT_WITHOUT_WORD, id="quote-ok"),
+    # «> » lines (a mail reply) are quotes
+    pytest.param("> Согласовано\nа сроки какие?", approval.QUOTED_ONLY, id="mail-quote-line"),
+    pytest.param("> Оценка 3 ч\nСогласовано", approval.APPROVED, id="mail-quote-then-approval"),
+    # the integrator's words repeated name the word, they do not state it
+    pytest.param(
+        "Для начала работ напишите «Согласовано»",
+        approval.NO_APPROVAL_WORD,
+        id="repeated-instruction",
+    ),
+    pytest.param(
+        "Если согласны, напишите в комментарии «Согласовано» (п. 4.2)",
+        approval.RESERVATION,
+        id="repeated-app-message",
+    ),
+    pytest.param("Пишу: «Согласовано»", approval.APPROVED, id="i-write-the-word"),
+    pytest.param(
+        "Вы просили написать «Согласовано». Согласовано!",
+        approval.APPROVED,
+        id="named-then-stated",
+    ),
+    # a misspelt word is answered with the right one
+    pytest.param("Согласованно", approval.CONSENT_WITHOUT_WORD, id="typo-double-n"),
+    pytest.param("Соглосовано!", approval.CONSENT_WITHOUT_WORD, id="typo-o"),
+    pytest.param("Не согласованно", approval.OTHER_WORD_FORM, id="typo-negated"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), [*REASONS, *CONSENT_AND_RESERVATIONS, *PHRASING])
 def test_decide_approval_text_reasons(text: str, reason: str) -> None:
     decision = approval.decide_approval(
         text,
