@@ -22,6 +22,12 @@ _CRM_PATH_RE = re.compile(
 # («сделка 1234», «лид №55»), pointed at («в этой сделке») or named («у лида Иванова»,
 # «компания «Вектор»»). Words that name the system (CRM) are no record.
 _SYSTEM_WORDS = frozenset({"crm", "срм", "црм"})
+# «сделки 2025 года», «контакты 500 штук», «лиды 01.12», «10% скидки»: a number that is no id.
+_NOT_AN_ID = (
+    r"(?!\d|[.,:/-]\d|\s*%|\s*(?:год|гг?\.|шт\b|штук|дн(?:я|ей|\.)|день|недел|месяц"
+    r"|час(?:а|ов)?\b|мин(?:ут|\.|\b)|раза?\b|руб|р\.|₽|тыс|млн|числ|лет\b|человек"
+    r"|пользовател|сотрудник))"
+)
 _STEM_FORMS = {"сделк": "сдел(?:к|ок)", "счет": "сч[её]т"}
 _POINTERS = (
     r"(?:эт(?:от|а|у|ой|ом|ого|ому|и|их|им)|данн(?:ый|ая|ую|ой|ом|ого|ому|ых)|вот"
@@ -89,7 +95,7 @@ def points_at_crm_records(task: TaskFacts, config: RegulationConfig) -> bool:
     plain = read_bbcode(task.description)
     entity = _entity(config)
     lower = f"{normalize(task.title)}\n{plain.normalized}"
-    numbered = rf"(?<![а-яa-z])(?:{entity})\s*(?:№|#|номер|n|id)?\s*\d+"
+    numbered = rf"(?<![а-яa-z])(?:{entity})\s*(?:№|#|номер|n|id)?\s*\d+{_NOT_AN_ID}"
     pointed = rf"(?<![а-яa-z]){_POINTERS}\s+(?:{entity})"
     if re.search(f"{numbered}|{pointed}", lower):
         return True

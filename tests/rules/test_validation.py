@@ -233,6 +233,17 @@ CONCRETE_RECORDS = [
     pytest.param("Доступ", "Контакт ООО «Вектор» дублируется", True, id="legal-form"),
     pytest.param("Сделки 12 и 14", "Не приходят уведомления", True, id="numbered-title"),
     pytest.param("Сделка", "в сделке. Нужно проверить", False, id="sentence-break-no-name"),
+    # Phrasing review: a year, a date, a quantity or a share after the word is no record id.
+    pytest.param("Выгрузка", "Выгрузить все сделки 2025 года в Excel", False, id="year"),
+    pytest.param("Архив", "Сделки 2024-2025 годов перенести в архив", False, id="years-range"),
+    pytest.param("Лиды", "Лиды 01.12.2025 не распределились", False, id="date"),
+    pytest.param("Импорт", "Загрузить контакты 500 штук из файла", False, id="pieces"),
+    pytest.param("Импорт", "Импорт компаний 1000 шт. из Excel", False, id="pcs"),
+    pytest.param("Лиды", "Лиды 3 дня висят без ответственного", False, id="days"),
+    pytest.param("Счёт", "Счёт 15% предоплаты формировать автоматически", False, id="percent"),
+    pytest.param("Дубли", "Лиды 2 раза дублируются", False, id="times"),
+    pytest.param("Сумма", "В сделке 1234. Не считается сумма", True, id="id-then-full-stop"),
+    pytest.param("Лид", "Лид 55 разошёлся по двум менеджерам", True, id="id-then-raz-word"),
 ]
 
 
