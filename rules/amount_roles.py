@@ -19,6 +19,7 @@ from rules.estimate_words import (
     EXTRA,
     OPEN_AFTER,
     OPEN_BEFORE,
+    REMAINING,
     REPLACED,
     SPENT,
     TERM,
@@ -44,7 +45,7 @@ class Read:
     """One amount with what its context makes of it."""
 
     amount: Amount
-    role: str  # "value" | "spent" | "delay" | "term" | "total" | "open" | "replaced"
+    role: str  # value | spent | delay | term | total | open | replaced | remaining
     extra: bool
     alternative: bool  # joined to the previous value by «или», «до», «максимум»
 
@@ -105,6 +106,8 @@ def _time_role(context: _Context) -> str:
     after = set() if context.into_next else set(words(context.suffix))
     if before & SPENT or after & SPENT:
         return "spent"
+    if _last(context.prefix, 4) & REMAINING:
+        return "remaining"
     if before & DELAY:
         return "delay"
     return "total" if _last(context.prefix, 3) & TOTAL else "value"

@@ -131,7 +131,7 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
     if any(_is_unbounded(r) for r in zone):
         return Unreadable(UNREADABLE_VAGUE, fragment)
     promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
-    if promised or any(r.role in ("delay", "spent") for r in zone):
+    if promised or any(r.role in ("delay", "spent", "remaining") for r in zone):
         return None
     after = text[keyword.end() : sentence_end]
     number = _BARE_NUMBER_RE.search(after)

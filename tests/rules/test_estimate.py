@@ -419,6 +419,16 @@ IN_WORK = [
     pytest.param("5 ч", None, id="bare-amount-is-not-read-in-work"),
     pytest.param("по факту", None, id="bare-by-actual-is-not-read-in-work"),
     pytest.param("Трудозатраты: 3 ч", None, id="bare-labour-is-not-read-in-work"),
+    # Phrasing review: what is left of the approved estimate is no addition to it.
+    pytest.param("По оценке осталось ещё 1 ч", None, id="left-of-the-estimate"),
+    pytest.param("До конца оценки ещё 30 минут", None, id="until-the-end-of-the-estimate"),
+    pytest.param(
+        "Оценка: +1 ч к согласованным 3 ч",
+        _est(60, additional=True),
+        id="plus-to-the-approved",
+    ),
+    pytest.param("Оценка увеличилась на 2 часа", _est(120, additional=True), id="grew-by"),
+    pytest.param("Уточнённая оценка 5 ч (было 3 ч)", _est(300), id="was-is-no-time-spent"),
 ]
 
 
