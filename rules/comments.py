@@ -14,7 +14,9 @@ _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MUL
 _LINK_TAIL = ".,;:!?)»"
 
 # Tags that sit inside a word: stripping them must not split it («Со[B]гла[/B]совано»).
-_INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "user", "url"})
+_INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "url"})
+# A mention is a word of its own, even glued to the text: «Согласовано[USER=5]Иван[/USER]».
+_MENTION_TAG = "user"
 # Tags that end a line or a cell: they separate sentences.
 _BLOCK_TAGS = frozenset(
     {
@@ -79,10 +81,14 @@ class _Walker:
         self.quote_depth = 0
         self.img_depth = 0
         self.url_capture: list[str] | None = None
+        self.after_mention = False
 
     def text(self, chunk: str) -> None:
         if self.img_depth:
             return
+        if self.after_mention and chunk:
+            chunk = f" {chunk}" if chunk[0].isalnum() else chunk
+            self.after_mention = False
         if self.quote_depth:
             self.quoted.append(chunk)
             return
@@ -100,10 +106,14 @@ class _Walker:
         elif name in _FILE_TAGS or name.startswith("file"):
             self._file(closing)
         else:
-            self._separator(name)
+            self._separator(name, closing)
 
-    def _separator(self, name: str) -> None:
-        if name in _BLOCK_TAGS:
+    def _separator(self, name: str, closing: bool) -> None:
+        if name == _MENTION_TAG:
+            self.after_mention = closing
+            if not closing:
+                self.text(" ")
+        elif name in _BLOCK_TAGS:
             self.text("\n")
         elif name not in _INLINE_TAGS:
             self.text(" ")

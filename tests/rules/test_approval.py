@@ -223,6 +223,17 @@ PHRASING = [
     pytest.param("Согласованно", approval.CONSENT_WITHOUT_WORD, id="typo-double-n"),
     pytest.param("Соглосовано!", approval.CONSENT_WITHOUT_WORD, id="typo-o"),
     pytest.param("Не согласованно", approval.OTHER_WORD_FORM, id="typo-negated"),
+    # a mention glued to the word
+    pytest.param("Согласовано[USER=5]Иван[/USER]", approval.APPROVED, id="mention-glued-after"),
+    # a part approved is no approval of the estimate
+    pytest.param("По первому пункту согласовано", approval.RESERVATION, id="first-item"),
+    pytest.param(
+        "Первый пункт согласовано, второй нет", approval.RESERVATION, id="first-yes-second-no"
+    ),
+    # consent in the past tense is answered with the word
+    pytest.param("Согласовали", approval.CONSENT_WITHOUT_WORD, id="we-approved"),
+    pytest.param("Руководство согласовало", approval.CONSENT_WITHOUT_WORD, id="management-did"),
+    pytest.param("Ещё не согласовали", approval.OTHER_WORD_FORM, id="not-yet-approved"),
 ]
 
 
@@ -237,6 +248,34 @@ def test_decide_approval_text_reasons(text: str, reason: str) -> None:
         config=RegulationConfig(),
     )
     assert decision == approval.ApprovalDecision(reason == approval.APPROVED, reason, "4.2")
+
+
+# Phrasing review: an approval that names another amount than the estimate (180 min rounded).
+AMOUNTS = [
+    pytest.param("Согласовано на 2 часа", 180, approval.RESERVATION, id="fewer-hours"),
+    pytest.param("Согласовано 2 ч", 180, approval.RESERVATION, id="fewer-hours-short"),
+    pytest.param("Согласовано, 3 часа", 180, approval.APPROVED, id="same-hours"),
+    pytest.param("Согласовано, 2 ч 50 мин", 180, approval.APPROVED, id="same-once-rounded"),
+    pytest.param("Согласовано, пару часов", 180, approval.RESERVATION, id="couple-of-hours"),
+    pytest.param("Согласовано, несколько часов", 180, approval.RESERVATION, id="vague-hours"),
+    pytest.param("Согласовано, созвон в 15:00", 180, approval.APPROVED, id="clock-is-no-amount"),
+    pytest.param("Согласовано, срок 3 дня", 180, approval.APPROVED, id="days-are-the-term"),
+    pytest.param("Согласовано на 2 часа", None, approval.APPROVED, id="by-actual-estimate"),
+]
+
+
+@pytest.mark.parametrize(("text", "estimate_minutes", "reason"), AMOUNTS)
+def test_decide_approval_amount_named(text: str, estimate_minutes: int | None, reason: str) -> None:
+    decision = approval.decide_approval(
+        text,
+        Role.CLIENT,
+        TaskState.AWAITING_APPROVAL,
+        is_company_user=True,
+        is_responsible=True,
+        config=RegulationConfig(),
+        estimate_minutes=estimate_minutes,
+    )
+    assert decision.reason == reason
 
 
 AUTHOR_CASES = [

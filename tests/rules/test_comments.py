@@ -108,6 +108,16 @@ READ = [
         id="chat-quote-line",
     ),
     pytest.param(
+        "Согласовано[USER=5]Иван[/USER]спасибо",
+        PlainText("Согласовано Иван спасибо", "согласовано иван спасибо"),
+        id="mention-glued",
+    ),
+    pytest.param(
+        "[USER=5]Иван[/USER]: ок",
+        PlainText("Иван: ок", "иван: ок"),
+        id="mention-then-colon",
+    ),
+    pytest.param(
         "> письмо клиента\n  >> ещё глубже\nответ",
         PlainText("ответ", "ответ", quoted="письмо клиента\nеще глубже"),
         id="mail-quote-lines",
