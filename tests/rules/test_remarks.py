@@ -94,6 +94,27 @@ REMARKS = [
     pytest.param("Поле исправили, а кнопка всё равно не работает", Remark.DEFECT, id="half-fixed"),
     pytest.param("Исправили не всё", Remark.DEFECT, id="not-all-fixed"),
     pytest.param("Исправили?", Remark.QUESTION, id="fixed-question"),
+    # a fault that is gone is no defect
+    pytest.param("Ошибка пропала, спасибо!", Remark.THANKS, id="error-gone"),
+    pytest.param("Ошибки больше нет, спасибо", Remark.THANKS, id="error-no-more"),
+    pytest.param("Больше не падает, спасибо", Remark.THANKS, id="no-longer-crashes"),
+    pytest.param("Теперь не тормозит", Remark.THANKS, id="no-longer-slow"),
+    pytest.param("Дубли больше не создаются", Remark.THANKS, id="no-more-duplicates"),
+    pytest.param("Спасибо, всё опять работает", Remark.THANKS, id="works-again"),
+    pytest.param("Снова всё работает, спасибо", Remark.THANKS, id="again-works"),
+    pytest.param("Проверили — замечаний не выявлено", Remark.ACCEPTANCE, id="none-found"),
+    pytest.param("Ошибок не нашли", Remark.ACCEPTANCE, id="no-errors-found"),
+    pytest.param("Всё работает, ни одной ошибки", Remark.ACCEPTANCE, id="not-a-single-error"),
+    pytest.param("Опять не работает", Remark.DEFECT, id="again-not-working"),
+    pytest.param("Не работает опять", Remark.DEFECT, id="not-working-again"),
+    pytest.param("Больше не работает", Remark.DEFECT, id="no-longer-works"),
+    pytest.param("Ошибка не пропала", Remark.DEFECT, id="error-not-gone"),
+    pytest.param("Ошибка снова появилась", Remark.DEFECT, id="error-back"),
+    pytest.param("Работает опять через раз", Remark.DEFECT, id="every-other-time"),
+    pytest.param(
+        "Больше не падает, но теперь не сохраняется", Remark.DEFECT, id="gone-but-new-fault"
+    ),
+    pytest.param("Ошибка ушла, но появилась другая", Remark.DEFECT, id="gone-but-another"),
 ]
 
 
