@@ -21,7 +21,7 @@ from rules.approval_words import (
     RESERVATIONS_AFTER,
     TAG_QUESTIONS,
 )
-from rules.comments import read_bbcode
+from rules.comments import read_bbcode, without_signature
 from rules.durations import Unit, find_amounts
 from rules.estimate import round_up_minutes
 from rules.regulation import RegulationConfig
@@ -163,7 +163,7 @@ def is_consent_without_word(plain: str) -> bool:
 
 def approval_reason(plain: str) -> str:
     """п. 4.2: why a normalized comment text is or is not the approval «Согласовано»."""
-    plain = NAMED_WORD_RE.sub(" ", POLITE_IF_RE.sub(" ", plain))
+    plain = NAMED_WORD_RE.sub(" ", POLITE_IF_RE.sub(" ", without_signature(plain)))
     reason = _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
     if reason == APPROVED and has_reservation(plain):
         return RESERVATION

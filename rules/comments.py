@@ -12,6 +12,11 @@ _BARE_LINK_RE = re.compile(r"https?://[^\s\[\]<>\"'«»]+", re.IGNORECASE)
 _CHAT_QUOTE_LINE_RE = re.compile(r"^[ \t]*>+(.*)$", re.MULTILINE)
 _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MULTILINE | re.DOTALL)
 _LINK_TAIL = ".,;:!?)»"
+# A signature on its own lines after the text: a «--» line, «С уважением, …», «Отправлено с iPhone».
+_SIGNATURE_RE = re.compile(
+    r"\n[ \t]*(?:[-—–]{2,}[ \t]*(?:\n|$)|с уважением|с наилучшими пожеланиями|best regards"
+    r"|kind regards|regards,|отправлено с |sent from )[\s\S]*$"
+)
 
 # Tags that sit inside a word: stripping them must not split it («Со[B]гла[/B]совано»).
 _INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "url"})
@@ -183,3 +188,8 @@ def read_bbcode(bbcode: str) -> PlainText:
 def to_plain(bbcode: str) -> str:
     """Reading comments: the normalized plain text a rule compares words against."""
     return read_bbcode(bbcode).normalized
+
+
+def without_signature(plain: str) -> str:
+    """Reading comments: a mail-style signature under a comment says nothing about the task."""
+    return _SIGNATURE_RE.sub("", plain)

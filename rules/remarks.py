@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 
 from rules.approval import is_acknowledgement_text, is_approval_text
+from rules.comments import without_signature
 
 
 class Remark(StrEnum):
@@ -114,6 +115,7 @@ def _leftover(plain: str) -> list[str]:
 
 def classify_remark(plain: str) -> Remark:
     """п. 3.2: a normalized client comment on a delivered task, by its words."""
+    plain = without_signature(plain)
     cleared = _cleared(plain)
     if _STRONG_DEFECT_RE.search(cleared):
         return Remark.DEFECT
@@ -134,6 +136,7 @@ def classify_remark(plain: str) -> Remark:
 def expects_answer(plain: str) -> bool:
     """п. 1.2: a comment that waits for a person's answer (a question, a remark, a request, new
     information) — not «Согласовано» (the app answers it), «Ознакомлен(а)», thanks or «ок»."""
+    plain = without_signature(plain)
     if is_approval_text(plain) and "?" not in plain:
         return False
     if is_acknowledgement_text(plain) and "?" not in plain:

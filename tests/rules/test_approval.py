@@ -8,6 +8,9 @@ from rules import approval, comments
 from rules.regulation import RegulationConfig
 from rules.types import Role, TaskState
 
+# A mail-style signature under a comment.
+SIGNATURE = "\n\nС уважением,\nМария Иванова\nтел. 8 (800) 555-35-35"
+
 APPROVAL_TEXTS = [
     # Affirmative: counts.
     pytest.param("Согласовано", True, id="bare"),
@@ -234,6 +237,15 @@ PHRASING = [
     pytest.param("Согласовали", approval.CONSENT_WITHOUT_WORD, id="we-approved"),
     pytest.param("Руководство согласовало", approval.CONSENT_WITHOUT_WORD, id="management-did"),
     pytest.param("Ещё не согласовали", approval.OTHER_WORD_FORM, id="not-yet-approved"),
+    # a mail-style signature under a consent
+    pytest.param(
+        "Ок" + SIGNATURE,
+        approval.CONSENT_WITHOUT_WORD,
+        id="ok-signed",
+    ),
+    pytest.param(
+        "Согласна\nОтправлено с iPhone", approval.CONSENT_WITHOUT_WORD, id="agree-sent-from-phone"
+    ),
 ]
 
 

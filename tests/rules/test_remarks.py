@@ -8,6 +8,9 @@ import pytest
 from rules import comments
 from rules.remarks import Remark, classify_remark, expects_answer
 
+# A mail-style signature under a comment.
+SIGNATURE = "\n\nС уважением,\nМария Иванова\nтел. 8 (800) 555-35-35"
+
 REMARKS = [
     # Issue 13: thanks reopened a delivered task as free rework.
     pytest.param("Спасибо, всё работает!", Remark.THANKS, id="issue-thanks-it-works"),
@@ -115,6 +118,21 @@ REMARKS = [
         "Больше не падает, но теперь не сохраняется", Remark.DEFECT, id="gone-but-new-fault"
     ),
     pytest.param("Ошибка ушла, но появилась другая", Remark.DEFECT, id="gone-but-another"),
+    # a mail-style signature under the comment says nothing
+    pytest.param(
+        "Спасибо!" + SIGNATURE,
+        Remark.THANKS,
+        id="thanks-signed",
+    ),
+    pytest.param("Принято\n--\nМария, ООО «Ромашка»", Remark.ACCEPTANCE, id="accepted-dashes"),
+    pytest.param(
+        "Не работает кнопка" + SIGNATURE,
+        Remark.DEFECT,
+        id="defect-signed",
+    ),
+    pytest.param(
+        "С уважением, Мария. Не работает кнопка", Remark.DEFECT, id="regards-first-is-no-signature"
+    ),
 ]
 
 
@@ -140,6 +158,12 @@ ANSWER_EXPECTED = [
     pytest.param("Логин для 1С: admin, пароль отправила в чат", True, id="new-information"),
     pytest.param("Ознакомлена. А где посмотреть тарифы?", True, id="ack-with-question"),
     pytest.param("Спасибо, что исправили!", False, id="thanks-for-fixing"),
+    pytest.param(
+        "Спасибо!" + SIGNATURE,
+        False,
+        id="thanks-signed",
+    ),
+    pytest.param("Отправлено с iPhone", True, id="only-a-mail-footer-is-no-signature"),
 ]
 
 
