@@ -33,6 +33,10 @@ _POINTERS = (
     r"(?:эт(?:от|а|у|ой|ом|ого|ому|и|их|им)|данн(?:ый|ая|ую|ой|ом|ого|ому|ых)|вот"
     r"|т(?:от|а|у|ой|ом|ому))"
 )
+# Around generic title words: politeness and mail prefixes say nothing more (п. 2.1).
+_TITLE_FILLER = r"пожалуйста|плиз|please|pls|очень"
+_TITLE_PREFIX = r"(?:re|fwd?|отв)\s*:\s*"
+_PUNCT = r".,;:!?…»«\"'()\-–—"
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TRAILING = " \t\n.,;:!?…»«\"'()-–—"
 
@@ -56,9 +60,27 @@ def _title_violations(title: str, config: RegulationConfig) -> Iterator[Violatio
     if len(trimmed) > config.title_max_length:
         details = {"max": config.title_max_length, "actual": len(trimmed)}
         yield Violation("title_too_long", "2.1", details=details)
-    core = normalize(trimmed).strip(_TRAILING)
-    if core in {normalize(t) for t in config.generic_titles}:
+    if _is_generic(trimmed, config.generic_titles):
         yield Violation("title_generic", "2.1", details={"title": trimmed})
+
+
+def _plural(word: str) -> str:
+    """«задача» → «задачи», «проблема» → «проблемы», «вопрос» → «вопросы»: a word or its plural."""
+    if word.endswith("а"):
+        return re.escape(word[:-1]) + "[аиы]"
+    return re.escape(word) + "(?:ы|и)?"
+
+
+def _is_generic(title: str, generic_titles: tuple[str, ...]) -> bool:
+    """п. 2.1: only generic words, with politeness, «Re:», plurals or repeats around them
+    («Помогите, пожалуйста!», «Срочно!!! Не работает!!!», «Fwd: Ошибки»)."""
+    words = [normalize(t).strip() for t in generic_titles if t.strip()]
+    if not words:
+        return False
+    phrase = "|".join(_plural(w) for w in sorted(words, key=len, reverse=True))
+    filler = rf"(?:{_TITLE_FILLER}|{phrase})(?![а-яa-z0-9])"
+    core = normalize(title).strip(_TRAILING)
+    return re.fullmatch(rf"(?:{_TITLE_PREFIX})*(?:{filler}[\s{_PUNCT}]*)+", core) is not None
 
 
 def _prose_length(plain: PlainText) -> int:

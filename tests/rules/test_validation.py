@@ -73,7 +73,27 @@ TITLES = [
     pytest.param("Тест", ["title_too_short", "title_generic"], id="short-and-generic"),
     pytest.param("Не работает выгрузка товаров в 1С", [], id="generic-word-in-real-title"),
     pytest.param("Ошибка при сохранении счёта", [], id="crm-title-in-general-needs-no-link"),
+    # Phrasing review: generic words with politeness, mail prefixes, plurals or repeats.
+    pytest.param("Помогите, пожалуйста!", ["title_generic"], id="generic-help-please"),
+    pytest.param("Срочно!!! Не работает!!!", ["title_generic"], id="generic-two-generics"),
+    pytest.param("срочно срочно", ["title_generic"], id="generic-repeated"),
+    pytest.param("Re: Не работает", ["title_generic"], id="generic-reply-prefix"),
+    pytest.param("Fwd: Ошибка", ["title_generic"], id="generic-forward-prefix"),
+    pytest.param("Задачи", ["title_generic"], id="generic-plural-a"),
+    pytest.param("Проблемы", ["title_generic"], id="generic-plural-y"),
+    pytest.param("Вопросы", ["title_generic"], id="generic-plural-consonant"),
+    pytest.param("Задача: не работает", ["title_generic"], id="generic-colon-generic"),
+    pytest.param("Ошибка 500", [], id="generic-word-with-a-code"),
+    pytest.param("Задача №5", [], id="generic-word-with-a-number"),
+    pytest.param("Задачка", [], id="diminutive-is-no-generic-word"),
+    pytest.param("Вопрос по телефонии", [], id="generic-word-with-a-subject"),
 ]
+
+
+def test_title_generic_words_come_from_the_config() -> None:
+    task = _task(title="Помогите, пожалуйста!")
+    assert _codes(task, generic_titles=("задача",)) == []
+    assert _codes(task, generic_titles=(" ",)) == []
 
 
 @pytest.mark.parametrize(("title", "codes"), TITLES)
