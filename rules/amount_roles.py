@@ -15,6 +15,7 @@ from rules.durations import Amount, Unit
 from rules.estimate_words import (
     ALTERNATIVE,
     APPROXIMATELY,
+    AT_LEAST,
     DELAY,
     EXTRA,
     OPEN_AFTER,
@@ -117,10 +118,11 @@ def _is_open(text: str, amount: Amount, context: _Context) -> bool:
     """«от 1 часа», «не менее 1 часа», «1 час и больше», «1 ч на каждую форму»: no total."""
     if amount.is_range:
         return False
+    before = words(context.prefix)[-2:]
+    negated = before[:1] == ["не"]
+    lower_bound = bool(set(before[-1:]) & (AT_LEAST if negated else OPEN_BEFORE))
     starts_from = text.startswith("от ", amount.start)
-    return starts_from or bool(
-        _last(context.prefix, 2) & OPEN_BEFORE or set(words(context.suffix)[:3]) & OPEN_AFTER
-    )
+    return starts_from or lower_bound or bool(set(words(context.suffix)[:3]) & OPEN_AFTER)
 
 
 def _is_replaced(context: _Context) -> bool:

@@ -74,7 +74,7 @@ _PATTERNS = (
     ),
     ("minutes", rf"{_QUANTITY}\s*{_MINUTE}{_EU}"),
     ("days", rf"{_QUANTITY}\s*{_DAY_KIND}(?:(?P<day>{_DAY})|(?P<week>{_WEEK})){_E}"),
-    ("half_hour", rf"{_B}(?:пол\s*-?\s*часа|получаса){_E}"),
+    ("half_hour", rf"{_B}(?:пол\s*-?\s*часа|получаса|полчасика){_E}"),
     ("quarter_hour", rf"{_B}четверть\s+часа{_E}"),
     ("half_day", rf"{_B}(?:пол\s*-?\s*дня|полдня|полдня){_E}"),
     # «часа два», «часов 5», «минут сорок», «часа на 2-3»: approximate, the number after the unit
@@ -86,7 +86,7 @@ _PATTERNS = (
     # «час-полтора», «час–два»
     ("hour_range", rf"{_B}час\s*(?:-|–|—)\s*(?P<b>{_NUMBER})(?!{_UNIT_AHEAD})"),
     # «час», «час 30 минут»
-    ("hour", rf"{_B}(?:час|часа|часик){_E}(?:\s*(?:и\s+)?(?P<m>{_NUMBER})\s*{_MINUTE}{_E})?"),
+    ("hour", rf"{_B}(?:час|часа|часик|часок){_E}(?:\s*(?:и\s+)?(?P<m>{_NUMBER})\s*{_MINUTE}{_E})?"),
     ("bare_day", rf"{_B}(?P<day>день|неделю|неделя){_E}"),
     ("clock", r"(?<![\d.,])(?<!\d:)(?P<h>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])"),
     (

@@ -52,6 +52,7 @@ _UNTIL_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.,])(?<!\d:)\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_STATED_RE = re.compile(r"[ \t]*[:=—–-]")  # «Оценка: …» states an estimate, whatever follows
 _READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
 _BARE_MAX = 300  # a bare amount («2 ч») is a short comment
 
@@ -141,6 +142,8 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
         return Unreadable(UNREADABLE_NO_UNIT, fragment)
     if any(r.role == "term" for r in zone):
         return Unreadable(UNREADABLE_TERM_ONLY, fragment)
+    if _STATED_RE.match(plain, keyword.end()) and words(after):  # «Оценка: полчасика»
+        return Unreadable(UNREADABLE_VAGUE, fragment)
     return None
 
 

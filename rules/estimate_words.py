@@ -34,9 +34,10 @@ TERM = _vocabulary(
 ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
 # «не менее 1 часа», «от 1 часа», «1 час и больше», «1 ч на каждую форму»: no upper bound, or a
 # price per piece: nobody can approve or auto-accept it, the integrator is asked.
-OPEN_BEFORE = _vocabulary("от минимум минимально менее меньше")
+OPEN_BEFORE = _vocabulary("от минимум минимально больше более")  # not after «не»: «не более»
+AT_LEAST = _vocabulary("менее меньше")  # only after «не»: «меньше часа» is an upper bound
 OPEN_AFTER = _vocabulary(
-    "больше более дольше минимум каждую каждый каждое каждого каждой каждые штуку единицу"
+    "больше более дольше минимум небольшим каждую каждый каждое каждого каждой каждые штуку единицу"
 )
 # «вместо 3 часов», «ранее 1 ч», «не 2 часа, а 3»: an amount the comment replaces.
 REPLACED = _vocabulary(

@@ -400,6 +400,35 @@ PHRASING = [
     pytest.param("ориентировочно день", _days(480), id="bare-approximately-a-day"),
     pytest.param("Оценка: ориентировочно день", _days(480), id="approximately-a-day"),
     pytest.param("Добрый день, 2 часа", _est(120), id="greeting-day-is-no-day"),
+    # more or less than an amount
+    pytest.param("Оценка: меньше часа", _est(60), id="less-than-an-hour"),
+    pytest.param("Оценка: менее 30 минут", _est(30), id="under-thirty-minutes"),
+    pytest.param(
+        "Оценка: чуть больше часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка: чуть больше часа"),
+        id="a-bit-more-than-an-hour",
+    ),
+    pytest.param(
+        "Оценка: час с небольшим",
+        Unreadable(UNREADABLE_VAGUE, "оценка: час с небольшим"),
+        id="an-hour-and-a-bit",
+    ),
+    pytest.param(
+        "Оценка: не меньше часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка: не меньше часа"),
+        id="no-less-than-an-hour",
+    ),
+    pytest.param("Оценка: не больше 45 минут", _est(45), id="no-more-than"),
+    # colloquial units
+    pytest.param("Оценка — полчасика", _est(30), id="half-an-hour-diminutive"),
+    pytest.param("Оценка: часок", _est(60), id="an-hour-colloquial"),
+    # «Оценка: …» with nothing readable after it is asked back, not ignored
+    pytest.param(
+        "Оценка: пара-тройка часиков",
+        Unreadable(UNREADABLE_VAGUE, "оценка: пара-тройка часиков"),
+        id="stated-but-unreadable",
+    ),
+    pytest.param("Оценка: пришлю завтра", None, id="stated-but-promised"),
 ]
 
 
