@@ -43,6 +43,7 @@ from rules.estimate_words import (
     KEYWORD_RE,
     LATER_WORK,
     MONTHS_GENITIVE,
+    NOT_YET,
 )
 from rules.regulation import RegulationConfig
 
@@ -131,7 +132,7 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
     fragment = plain[keyword.start() : sentence_end].strip()[:200]
     if any(_is_unbounded(r) for r in zone):
         return Unreadable(UNREADABLE_VAGUE, fragment)
-    promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
+    promised = set(words(fragment)) & ((DELAY - {"через", "течение"}) | NOT_YET)  # «пришлю …»
     if promised or any(r.role in ("delay", "spent", "remaining") for r in zone):
         return None
     after = text[keyword.end() : sentence_end]

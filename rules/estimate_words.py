@@ -71,6 +71,9 @@ LATER_WORK = _vocabulary(
     "новые другие дополнительные доп"
 )
 
+# «Оценка: пока не могу сказать», «Оценка: после анализа»: no estimate yet, nothing to ask back.
+NOT_YET = _vocabulary("пока после позже позднее уточню уточним скажу скажем сказать могу можем")
+
 # Words that may stand around a bare amount without making it something other than an estimate.
 FILLER = _vocabulary(
     "примерно около ориентировочно предварительно где-то порядка плюс-минус займет займут "

@@ -429,6 +429,8 @@ PHRASING = [
         id="stated-but-unreadable",
     ),
     pytest.param("Оценка: пришлю завтра", None, id="stated-but-promised"),
+    pytest.param("Оценка: пока не могу сказать", None, id="stated-not-yet"),
+    pytest.param("Оценка: после анализа", None, id="stated-after-analysis"),
 ]
 
 
