@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rules.amount_roles import ceil_minutes
+from rules.amount_roles import ceil_minutes, words
 from rules.approval_words import (
     APPROVAL_TYPO_RE,
     CHANGE_REQUEST_RE,
@@ -24,6 +24,7 @@ from rules.approval_words import (
 from rules.comments import read_bbcode, without_signature
 from rules.durations import Unit, find_amounts
 from rules.estimate import round_up_minutes
+from rules.estimate_words import EXTRA
 from rules.regulation import RegulationConfig
 from rules.types import Role, TaskState
 
@@ -207,10 +208,15 @@ def _has_form(plain: str, forms: frozenset[str]) -> bool:
 
 
 def names_other_amount(plain: str, estimate_minutes: int | None, config: RegulationConfig) -> bool:
-    """п. 4.2: «Согласовано на 2 часа» when the estimate is 3 h agrees to another amount."""
+    """п. 4.2: «Согласовано на 2 часа» when the estimate is 3 h agrees to another amount; an
+    addition («Согласовано ещё 2 часа», п. 3.3) is not compared with the new total."""
     if estimate_minutes is None:
         return False
-    amounts = [a for a in find_amounts(plain) if a.unit is Unit.MINUTES and not a.clock]
+    amounts = [
+        a
+        for a in find_amounts(plain)
+        if a.unit is Unit.MINUTES and not a.clock and not set(words(plain[: a.start])[-1:]) & EXTRA
+    ]
     unit = config.rounding_unit_minutes
     return any(
         a.vague or round_up_minutes(ceil_minutes(a.value), unit) != estimate_minutes

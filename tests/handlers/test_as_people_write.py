@@ -256,6 +256,17 @@ def test_approval_naming_the_estimate_starts_the_work(app: Harness) -> None:
     assert app.state(task)["state"] == "in_progress"
 
 
+def test_approval_of_the_addition_starts_the_work_again(app: Harness) -> None:
+    task = app.new_task()
+    app.say(task, INTEGRATOR, "Оценка: 4 ч")
+    app.say(task, CLIENT, "Согласовано")
+    app.portal.log_time(task, INTEGRATOR, 4 * 3600 + 30 * 60, app.now)
+    app.update(task)
+    app.say(task, INTEGRATOR, "Повторная оценка: ещё 2 часа")
+    app.say(task, CLIENT, "Согласовано ещё 2 часа")
+    assert app.state(task)["state"] == "in_progress"
+
+
 # -- the reaction clock (п. 1.2) ------------------------------------------------------------
 NO_ANSWER_NEEDED = [
     pytest.param("Согласовано", id="issue-approval"),

@@ -273,6 +273,8 @@ AMOUNTS = [
     pytest.param("Согласовано, созвон в 15:00", 180, approval.APPROVED, id="clock-is-no-amount"),
     pytest.param("Согласовано, срок 3 дня", 180, approval.APPROVED, id="days-are-the-term"),
     pytest.param("Согласовано на 2 часа", None, approval.APPROVED, id="by-actual-estimate"),
+    pytest.param("Согласовано ещё 2 часа", 300, approval.APPROVED, id="addition-in-work"),
+    pytest.param("Согласовано +2 ч", 300, approval.APPROVED, id="plus-in-work"),
 ]
 
 
