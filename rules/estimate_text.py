@@ -218,7 +218,25 @@ def parse_estimate(
     by_actual = BY_ACTUAL_RE.search(plain, keyword.start())
     if by_actual and _is_by_actual(plain, by_actual, chosen):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)
+    restated = None if totals or not chosen else _restated(plain, chosen, values, config)
+    if restated is not None:
+        return Unreadable(UNREADABLE_VAGUE, plain[keyword.start() : restated].strip()[:200])
     # a part with no upper bound («разработка от 2 ч») leaves the sum unknown: ask
     if chosen and (totals or not any(_is_unbounded(r) for r in zone)):
         return _estimate(chosen, reads, term, config)
     return _unreadable(plain, reads, keyword)
+
+
+def _restated(
+    plain: str, chosen: list[Read], values: list[Read], config: RegulationConfig
+) -> int | None:
+    """«Оценка 1 ч. Оценка по второй части — 3 ч»: a second estimate with another amount (a sum?
+    a correction?) is asked back; returns where the second one ends, None when there is none."""
+    again = KEYWORD_RE.search(plain, chosen[0].amount.end)
+    at = again.start() if again else len(plain)
+    first = [r for r in chosen if r.amount.start < at]
+    later = [r for r in values if r.amount.start > at]
+    day = config.working_day_minutes
+    if not later or combine(later, day)[0] == combine(first, day)[0]:
+        return None
+    return later[-1].amount.end

@@ -431,6 +431,23 @@ PHRASING = [
     pytest.param("Оценка: пришлю завтра", None, id="stated-but-promised"),
     pytest.param("Оценка: пока не могу сказать", None, id="stated-not-yet"),
     pytest.param("Оценка: после анализа", None, id="stated-after-analysis"),
+    # two estimates with different amounts: a sum or a correction? asked back
+    pytest.param(
+        "Оценка 1 час. Оценка по второй части — 3 часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка 1 час. оценка по второй части — 3 часа"),
+        id="two-estimates",
+    ),
+    pytest.param(
+        "Предварительная оценка 1 ч. Уточнённая оценка 3 ч",
+        Unreadable(UNREADABLE_VAGUE, "оценка 1 ч. уточненная оценка 3 ч"),
+        id="two-estimates-after-h-dot",
+    ),
+    pytest.param("Оценка: 3 часа. Повторю: оценка 3 часа", _est(180), id="estimate-repeated"),
+    pytest.param(
+        "Оценка: 2 ч. Оценка срока: 3 дня",
+        _est(120, Term(working_days=3)),
+        id="second-keyword-for-the-term",
+    ),
 ]
 
 
