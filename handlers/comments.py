@@ -139,6 +139,7 @@ def _approval(
         is_company_user=client is None or not company_users or author in company_users,
         is_responsible=client is None or author in _responsibles(client),
         config=reg,
+        estimate_minutes=plan.record.estimate_minutes,
     )
     source = f"c{comment.comment_id}"
     if decision.approved:

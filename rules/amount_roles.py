@@ -12,11 +12,33 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from rules.durations import Amount, Unit
-from rules.estimate_words import ALTERNATIVE, DELAY, EXTRA, SPENT, TERM, TOTAL
+from rules.estimate_words import (
+    ALTERNATIVE,
+    APPROXIMATELY,
+    AT_LEAST,
+    DELAY,
+    EXTRA,
+    OPEN_AFTER,
+    OPEN_BEFORE,
+    REMAINING,
+    REPLACED,
+    SPENT,
+    TERM,
+    TOTAL,
+)
 
 SENTENCE_END = ".!?…\n;"
 _CLAUSE_END = ",()"
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
+# What may stand between the keyword and a clock or a bare «день»: «Оценка: ориентировочно день».
+_APPROX = "|".join(re.escape(w) for w in APPROXIMATELY)
+_LEAD_RE = re.compile(rf"[\s:—–-]*(?:(?:{_APPROX})[\s:—–-]*)*")
+_APPROX_BEFORE_RE = re.compile(rf"(?<![\w])(?:{_APPROX})[\s:—–-]*$")
+
+
+def is_approximate(text: str, amount: Amount) -> bool:
+    """«ориентировочно день», «примерно неделю»: a bare day after a word of approximation."""
+    return _APPROX_BEFORE_RE.search(text, 0, amount.start) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +46,7 @@ class Read:
     """One amount with what its context makes of it."""
 
     amount: Amount
-    role: str  # "value" | "spent" | "delay" | "term" | "total"
+    role: str  # value | spent | delay | term | total | open | replaced | remaining
     extra: bool
     alternative: bool  # joined to the previous value by «или», «до», «максимум»
 
@@ -59,6 +81,7 @@ class _Context:
 
     prefix: str
     suffix: str
+    into_next: bool  # the next amount follows in the same clause: the suffix leads up to it
 
 
 def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
@@ -72,6 +95,7 @@ def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
             _Context(
                 text[max(start, previous_end) : amount.start],
                 text[amount.end : min(end, next_start)],
+                into_next=next_start < end,
             )
         )
     return found
@@ -79,11 +103,45 @@ def _contexts(text: str, amounts: list[Amount]) -> list[_Context]:
 
 def _time_role(context: _Context) -> str:
     before = set(words(context.prefix))
-    if before & SPENT or set(words(context.suffix)) & SPENT:
+    # «1 ч. Уже потрачено 30 мин»: spent words that lead up to the next amount are about it
+    after = set() if context.into_next else set(words(context.suffix))
+    if before & SPENT or after & SPENT:
         return "spent"
+    if _last(context.prefix, 4) & REMAINING:
+        return "remaining"
     if before & DELAY:
         return "delay"
     return "total" if _last(context.prefix, 3) & TOTAL else "value"
+
+
+def _is_open(text: str, amount: Amount, context: _Context) -> bool:
+    """«от 1 часа», «не менее 1 часа», «1 час и больше», «1 ч на каждую форму»: no total."""
+    if amount.is_range:
+        return False
+    before = words(context.prefix)[-2:]
+    negated = before[:1] == ["не"]
+    lower_bound = bool(set(before[-1:]) & (AT_LEAST if negated else OPEN_BEFORE))
+    starts_from = text.startswith("от ", amount.start)
+    return starts_from or lower_bound or bool(set(words(context.suffix)[:3]) & OPEN_AFTER)
+
+
+def _is_replaced(context: _Context) -> bool:
+    """«вместо 3 часов», «ранее была оценка 1 ч», «не 2 часа, а 3»: an amount taken back."""
+    return bool(_last(context.prefix, 3) & REPLACED) or words(context.prefix)[-1:] == ["не"]
+
+
+def _is_dash_range(text: str, a: Amount, b: Amount) -> bool:
+    """«30 мин — 1 ч», «2 ч 30 мин – 3 ч»: two amounts joined by a dash, rising, are a range."""
+    dash = text[a.end : b.start].strip() in ("-", "–", "—")
+    return dash and a.unit is b.unit and a.value < b.value
+
+
+def _role(text: str, amount: Amount, context: _Context, role: str) -> str:
+    if role not in ("value", "total"):
+        return role
+    if _is_replaced(context):
+        return "replaced"
+    return "open" if _is_open(text, amount, context) else role
 
 
 def _is_joined(text: str, a: Amount, b: Amount) -> bool:
@@ -115,12 +173,13 @@ def read_roles(text: str, amounts: list[Amount]) -> list[Read]:
         neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(amounts) and work[j]]
         joined = any(_is_joined(text, amount, amounts[j]) for j in neighbours)
         role = roles[i] or _day_role(amount, context, joined, any(work))
+        alternative = bool(i and set(words(context.prefix)) & ALTERNATIVE)
         reads.append(
             Read(
                 amount,
-                role,
+                _role(text, amount, context, role),
                 extra=bool(_last(context.prefix, 2) & EXTRA),
-                alternative=bool(i and set(words(context.prefix)) & ALTERNATIVE),
+                alternative=alternative or bool(i and _is_dash_range(text, amounts[i - 1], amount)),
             )
         )
     return reads
@@ -139,8 +198,7 @@ def _parenthesized(text: str) -> list[bool]:
 def work_values(reads: list[Read], text: str, keyword_end: int) -> list[Read]:
     """Amounts that state work: a clock («2:30») or a bare «день» only right after the keyword,
     and what is in parentheses only when nothing outside them states work."""
-    right_after = text[keyword_end:].lstrip(" :—–-")
-    offset = len(text) - len(right_after)
+    offset = _LEAD_RE.match(text, keyword_end).end()  # type: ignore[union-attr]  # always matches
     values = [
         r
         for r in reads

@@ -6,7 +6,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rules.comments import read_bbcode
+from rules.amount_roles import ceil_minutes, words
+from rules.approval_words import (
+    APPROVAL_TYPO_RE,
+    CHANGE_REQUEST_RE,
+    CONSENT_FILLER,
+    CONSENT_MARKS,
+    CONSENT_WORDS,
+    HEDGES_BEFORE,
+    NAMED_WORD_RE,
+    NEGATIONS,
+    POLITE_IF_RE,
+    RESERVATION_WORDS,
+    RESERVATIONS_AFTER,
+    TAG_QUESTIONS,
+)
+from rules.comments import read_bbcode, without_signature
+from rules.durations import Unit, find_amounts
+from rules.estimate import round_up_minutes
+from rules.estimate_words import EXTRA
 from rules.regulation import RegulationConfig
 from rules.types import Role, TaskState
 
@@ -29,72 +47,13 @@ APPROVAL_FORMS = frozenset({"согласовано", "согласована", 
 ACKNOWLEDGEMENT_FORMS = frozenset(
     {"ознакомлен", "ознакомлена", "ознакомлены", "ознакомился", "ознакомилась", "ознакомились"}
 )
-_NEGATIONS = frozenset({"не", "ни", "нет"})
-_TAG_QUESTIONS = frozenset({"да", "верно", "так", "правильно", "ведь", "же", "нет", "ок", "ладно"})
-# Words before the approval word in its clause that make it hypothetical, future or hedged.
-_HEDGES_BEFORE = frozenset(
-    {
-        "если",
-        "когда",
-        "будет",
-        "будут",
-        "буду",
-        "должно",
-        "должна",
-        "должен",
-        "нужно",
-        "надо",
-        "чтобы",
-        "как",
-        "может",
-        "возможно",
-        "наверное",
-        "вроде",
-        "почти",
-        "частично",
-    }
-)
-# Words after the approval word in its sentence that attach a condition or a reservation.
-_RESERVATIONS_AFTER = frozenset(
-    {"если", "но", "однако", "кроме", "исключением", "условии", "условием", "только", "частично"}
-)
-
-# Consent in other words (REGULATION.md, "Reading comments"): it approves nothing, but the app
-# answers it, so that nobody waits on a task the client believes approved.
-_CONSENT_WORDS = frozenset(
-    {
-        "согласен", "согласна", "согласны", "согласовываю", "согласовываем", "согласую",
-        "ок", "окей", "ok", "okay", "хорошо", "ладно", "да", "давайте", "договорились",
-        "подтверждаю", "подтверждаем", "одобряю", "одобряем", "одобрено", "утверждаю",
-        "утверждено", "принято", "делайте", "приступайте", "начинайте", "запускайте", "go",
-        "поехали", "вперед", "запускаем", "работаем", "принимается",
-    }
-)  # fmt: skip
-_CONSENT_MARKS = ("👍", "✅", "👌", "🆗", "🙆", "+")
-_CONSENT_FILLER = frozenset(
-    {
-        "спасибо", "пожалуйста", "добрый", "день", "здравствуйте", "привет", "коллеги", "с",
-        "оценкой", "оценка", "сроками", "сроком", "все", "в", "работу", "можно", "ждем", "ждём",
-        "тогда", "вас", "вам", "большое", "и", "так",
-    }
-)  # fmt: skip
-_CONSENT_MAX_OTHER_WORDS = 3  # names and a word or two more; a longer text is a discussion
-# A reservation anywhere in the comment makes an approval a discussion.
-_RESERVATION_WORDS = frozenset(
-    {"но", "однако", "только", "если", "условии", "условием", "кроме", "исключением", "хотя"}
-)
-_CHANGE_REQUEST_RE = re.compile(
-    r"(?<![а-я])(?:сдвин|перенес|передвин|измен|помен|уменьш|сократ|сниз|убер|убрать|ускор"
-    r"|побыстрее|быстрее|дешевле|пересмотр)[а-я]*"
-)
-_POLITE_IF_RE = re.compile(r"(?<![а-я])если\s+(?:будут|возникнут|появятся)\s+вопрос[а-я]*")
-
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _CLAUSE_SPLIT_RE = re.compile(r"[,;:()«»\"]|\s[-–—]\s")
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 # Words and clauses around an occurrence that are read: enough for a sentence, linear on any input.
 _WINDOW = 8
 _REASON_ORDER = (NEGATED, APPROVED, CONDITIONAL, QUESTION)
+_CONSENT_MAX_OTHER_WORDS = 3  # names and a word or two more; a longer text is a discussion
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,17 +105,17 @@ def _asks(occ: _Occurrence) -> bool:
         return True
     if not occ.is_question:
         return False
-    return all(set(c) <= _TAG_QUESTIONS or c[0] == "или" for c in occ.later_clauses)
+    return all(set(c) <= TAG_QUESTIONS or c[0] == "или" for c in occ.later_clauses)
 
 
 def _is_negated(occ: _Occurrence) -> bool:
     near = set(occ.before[-3:]) | set(occ.after[:2])
-    return occ.negated_word or bool(near & _NEGATIONS)
+    return occ.negated_word or bool(near & NEGATIONS)
 
 
 def _has_reservation(occ: _Occurrence) -> bool:
     rest = {word for clause in occ.later_clauses for word in clause} | set(occ.after)
-    return bool(set(occ.before) & _HEDGES_BEFORE or rest & _RESERVATIONS_AFTER)
+    return bool(set(occ.before) & HEDGES_BEFORE or rest & RESERVATIONS_AFTER)
 
 
 def _classify(occ: _Occurrence, *, check_conditions: bool) -> str:
@@ -184,8 +143,8 @@ def _affirmation_reason(
 
 def has_reservation(plain: str) -> bool:
     """п. 4.2: «но», «если», «кроме», or a request to change something, anywhere in the text."""
-    text = _POLITE_IF_RE.sub(" ", plain)
-    return bool(set(_words(text)) & _RESERVATION_WORDS or _CHANGE_REQUEST_RE.search(text))
+    text = POLITE_IF_RE.sub(" ", plain)
+    return bool(set(_words(text)) & RESERVATION_WORDS or CHANGE_REQUEST_RE.search(text))
 
 
 def is_consent_without_word(plain: str) -> bool:
@@ -193,18 +152,19 @@ def is_consent_without_word(plain: str) -> bool:
     if "?" in plain:
         return False
     words = _words(plain)
-    if set(words) & _NEGATIONS:
+    if set(words) & NEGATIONS:
         return False
-    consent = [w for w in words if w in _CONSENT_WORDS]
-    if not consent and not any(mark in plain for mark in _CONSENT_MARKS):
+    consent = [w for w in words if w in CONSENT_WORDS or APPROVAL_TYPO_RE.fullmatch(w)]
+    if not consent and not any(mark in plain for mark in CONSENT_MARKS):
         return False
-    known = _CONSENT_WORDS | _CONSENT_FILLER | _RESERVATION_WORDS
+    known = CONSENT_WORDS | CONSENT_FILLER | RESERVATION_WORDS
     other = [w for w in words if w not in known]
     return len(other) <= _CONSENT_MAX_OTHER_WORDS
 
 
 def approval_reason(plain: str) -> str:
     """п. 4.2: why a normalized comment text is or is not the approval «Согласовано»."""
+    plain = NAMED_WORD_RE.sub(" ", POLITE_IF_RE.sub(" ", without_signature(plain)))
     reason = _affirmation_reason(plain, APPROVAL_FORMS, "соглас", check_conditions=True)
     if reason == APPROVED and has_reservation(plain):
         return RESERVATION
@@ -247,6 +207,23 @@ def _has_form(plain: str, forms: frozenset[str]) -> bool:
     return any(True for _ in _occurrences(plain, forms))
 
 
+def names_other_amount(plain: str, estimate_minutes: int | None, config: RegulationConfig) -> bool:
+    """п. 4.2: «Согласовано на 2 часа» when the estimate is 3 h agrees to another amount; an
+    addition («Согласовано ещё 2 часа», п. 3.3) is not compared with the new total."""
+    if estimate_minutes is None:
+        return False
+    amounts = [
+        a
+        for a in find_amounts(plain)
+        if a.unit is Unit.MINUTES and not a.clock and not set(words(plain[: a.start])[-1:]) & EXTRA
+    ]
+    unit = config.rounding_unit_minutes
+    return any(
+        a.vague or round_up_minutes(ceil_minutes(a.value), unit) != estimate_minutes
+        for a in amounts
+    )
+
+
 def decide_approval(
     text_bbcode: str,
     author_role: Role,
@@ -255,8 +232,10 @@ def decide_approval(
     is_company_user: bool,
     is_responsible: bool,
     config: RegulationConfig,
+    estimate_minutes: int | None = None,
 ) -> ApprovalDecision:
-    """п. 4.2: a client of the company approves an estimate awaiting approval with «Согласовано»."""
+    """п. 4.2: a client of the company approves an estimate awaiting approval with «Согласовано»;
+    one that names another amount than the estimate (rounded minutes) is a reservation."""
     reason = _author_reason(
         author_role,
         task_state,
@@ -269,5 +248,9 @@ def decide_approval(
         quoted_only = not _has_form(plain.normalized, APPROVAL_FORMS) and _has_form(
             plain.quoted, APPROVAL_FORMS
         )
-        reason = QUOTED_ONLY if quoted_only else approval_reason(plain.normalized)
+        reason = approval_reason(plain.normalized)
+        if quoted_only and reason in (NO_APPROVAL_WORD, OTHER_WORD_FORM):
+            reason = QUOTED_ONLY  # «[QUOTE]Согласовано[/QUOTE] Хорошо» is consent: answered
+        if reason == APPROVED and names_other_amount(plain.normalized, estimate_minutes, config):
+            reason = RESERVATION
     return ApprovalDecision(approved=reason == APPROVED, reason=reason)

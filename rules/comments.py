@@ -8,12 +8,20 @@ from dataclasses import dataclass
 
 _TAG_RE = re.compile(r"\[(/?)([a-z*][a-z0-9*]{0,15})([= ][^\[\]\n]{0,1000})?\]", re.IGNORECASE)
 _BARE_LINK_RE = re.compile(r"https?://[^\s\[\]<>\"'«»]+", re.IGNORECASE)
-_CHAT_QUOTE_LINE_RE = re.compile(r"^>>(.*)$", re.MULTILINE)
+# «>>» (chat) and «> » (a mail reply that became a comment) lines quote.
+_CHAT_QUOTE_LINE_RE = re.compile(r"^[ \t]*>+(.*)$", re.MULTILINE)
 _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MULTILINE | re.DOTALL)
 _LINK_TAIL = ".,;:!?)»"
+# A signature on its own lines after the text: a «--» line, «С уважением, …», «Отправлено с iPhone».
+_SIGNATURE_RE = re.compile(
+    r"\n[ \t]*(?:[-—–]{2,}[ \t]*(?:\n|$)|с уважением|с наилучшими пожеланиями|best regards"
+    r"|kind regards|regards,|отправлено с |sent from )[\s\S]*$"
+)
 
 # Tags that sit inside a word: stripping them must not split it («Со[B]гла[/B]совано»).
-_INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "user", "url"})
+_INLINE_TAGS = frozenset({"b", "i", "u", "s", "color", "size", "font", "url"})
+# A mention is a word of its own, even glued to the text: «Согласовано[USER=5]Иван[/USER]».
+_MENTION_TAG = "user"
 # Tags that end a line or a cell: they separate sentences.
 _BLOCK_TAGS = frozenset(
     {
@@ -78,10 +86,14 @@ class _Walker:
         self.quote_depth = 0
         self.img_depth = 0
         self.url_capture: list[str] | None = None
+        self.after_mention = False
 
     def text(self, chunk: str) -> None:
         if self.img_depth:
             return
+        if self.after_mention and chunk:
+            chunk = f" {chunk}" if chunk[0].isalnum() else chunk
+            self.after_mention = False
         if self.quote_depth:
             self.quoted.append(chunk)
             return
@@ -99,10 +111,14 @@ class _Walker:
         elif name in _FILE_TAGS or name.startswith("file"):
             self._file(closing)
         else:
-            self._separator(name)
+            self._separator(name, closing)
 
-    def _separator(self, name: str) -> None:
-        if name in _BLOCK_TAGS:
+    def _separator(self, name: str, closing: bool) -> None:
+        if name == _MENTION_TAG:
+            self.after_mention = closing
+            if not closing:
+                self.text(" ")
+        elif name in _BLOCK_TAGS:
             self.text("\n")
         elif name not in _INLINE_TAGS:
             self.text(" ")
@@ -172,3 +188,8 @@ def read_bbcode(bbcode: str) -> PlainText:
 def to_plain(bbcode: str) -> str:
     """Reading comments: the normalized plain text a rule compares words against."""
     return read_bbcode(bbcode).normalized
+
+
+def without_signature(plain: str) -> str:
+    """Reading comments: a mail-style signature under a comment says nothing about the task."""
+    return _SIGNATURE_RE.sub("", plain)

@@ -46,10 +46,11 @@ _WORD_NUMBER = (
     rf"(?:{_alternation(_TENS)})(?:\s+(?:{_alternation(_UNITS)}))?"
     rf"|{_alternation(_UNITS)}|{_alternation(_HALVES)}"
 )
-# «2», «1,5», «2-х»; a number glued to a longer number, a date or a time is not one.
-_DIGITS = r"(?<![\d.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\d:])(?:-?(?:х|ух|ти|ми)(?![а-я]))?"
+# «2», «1,5», «2-х»; a number glued to a longer number, a date or a time is not one
+# («оценка:2ч» is: only a colon after a digit makes a time).
+_DIGITS = r"(?<![\d.,])(?<!\d:)\d{1,4}(?:[.,]\d{1,2})?(?![\d:])(?:-?(?:х|ух|ти|ми)(?![а-я]))?"
 _NUMBER = rf"(?:{_DIGITS}|{_B}(?:{_WORD_NUMBER}){_E})(?:\s+с\s+половиной)?"
-_RANGE_SEP = r"\s*(?:-|–|—|\.\.|/)\s*|\s+(?:до|или|-|–|—)\s+"
+_RANGE_SEP = r"\s*(?:-|–|—|\.{2,3}|…|/)\s*|\s+(?:до|или|-|–|—)\s+"
 _QUANTITY = rf"(?:{_B}от\s+)?(?P<a>{_NUMBER})(?:(?:{_RANGE_SEP})(?P<b>{_NUMBER}))?"
 
 _MAN = r"(?:человеко-?|чел\.?\s*-?\s*)?"
@@ -73,7 +74,7 @@ _PATTERNS = (
     ),
     ("minutes", rf"{_QUANTITY}\s*{_MINUTE}{_EU}"),
     ("days", rf"{_QUANTITY}\s*{_DAY_KIND}(?:(?P<day>{_DAY})|(?P<week>{_WEEK})){_E}"),
-    ("half_hour", rf"{_B}(?:пол\s*-?\s*часа|получаса){_E}"),
+    ("half_hour", rf"{_B}(?:пол\s*-?\s*часа|получаса|полчасика){_E}"),
     ("quarter_hour", rf"{_B}четверть\s+часа{_E}"),
     ("half_day", rf"{_B}(?:пол\s*-?\s*дня|полдня|полдня){_E}"),
     # «часа два», «часов 5», «минут сорок», «часа на 2-3»: approximate, the number after the unit
@@ -85,9 +86,9 @@ _PATTERNS = (
     # «час-полтора», «час–два»
     ("hour_range", rf"{_B}час\s*(?:-|–|—)\s*(?P<b>{_NUMBER})(?!{_UNIT_AHEAD})"),
     # «час», «час 30 минут»
-    ("hour", rf"{_B}(?:час|часа|часик){_E}(?:\s*(?:и\s+)?(?P<m>{_NUMBER})\s*{_MINUTE}{_E})?"),
+    ("hour", rf"{_B}(?:час|часа|часик|часок){_E}(?:\s*(?:и\s+)?(?P<m>{_NUMBER})\s*{_MINUTE}{_E})?"),
     ("bare_day", rf"{_B}(?P<day>день|неделю|неделя){_E}"),
-    ("clock", r"(?<![\d:.,])(?P<h>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])"),
+    ("clock", r"(?<![\d.,])(?<!\d:)(?P<h>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])"),
     (
         "vague",
         rf"{_B}(?:несколько|много|немного|пару-тройку)\s+(?:час|минут|дн|дней|недел)"

@@ -21,6 +21,7 @@ from rules.amount_roles import (
     Read,
     ceil_minutes,
     combine,
+    is_approximate,
     pick,
     read_roles,
     words,
@@ -35,7 +36,15 @@ from rules.estimate import (
     Term,
     Unreadable,
 )
-from rules.estimate_words import BY_ACTUAL_RE, DELAY, FILLER, KEYWORD_RE, MONTHS_GENITIVE
+from rules.estimate_words import (
+    BY_ACTUAL_RE,
+    DELAY,
+    FILLER,
+    KEYWORD_RE,
+    LATER_WORK,
+    MONTHS_GENITIVE,
+    NOT_YET,
+)
 from rules.regulation import RegulationConfig
 
 _UNTIL_RE = re.compile(
@@ -43,7 +52,8 @@ _UNTIL_RE = re.compile(
     rf"|\s+(?P<month>{'|'.join(MONTHS_GENITIVE)})(?:\s+(?P<y2>\d{{4}}))?)(?![\d\w])"
 )
 _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
-_BARE_NUMBER_RE = re.compile(r"(?<![\w.,:])\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_BARE_NUMBER_RE = re.compile(r"(?<![\w.,])(?<!\d:)\d{1,4}(?:[.,]\d{1,2})?(?![\w.,:]|[.,]\d)")
+_STATED_RE = re.compile(r"[ \t]*[:=—–-]")  # «Оценка: …» states an estimate, whatever follows
 _READ_MAX = 4000  # an estimate is a short comment; longer text is read up to here
 _BARE_MAX = 300  # a bare amount («2 ч») is a short comment
 
@@ -120,10 +130,10 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
         default=len(text),
     )
     fragment = plain[keyword.start() : sentence_end].strip()[:200]
-    if any(r.amount.vague for r in zone):
+    if any(_is_unbounded(r) for r in zone):
         return Unreadable(UNREADABLE_VAGUE, fragment)
-    promised = set(words(fragment)) & (DELAY - {"через", "течение"})  # «оценку пришлю …»
-    if promised or any(r.role in ("delay", "spent") for r in zone):
+    promised = set(words(fragment)) & ((DELAY - {"через", "течение"}) | NOT_YET)  # «пришлю …»
+    if promised or any(r.role in ("delay", "spent", "remaining") for r in zone):
         return None
     after = text[keyword.end() : sentence_end]
     number = _BARE_NUMBER_RE.search(after)
@@ -133,7 +143,24 @@ def _unreadable(plain: str, reads: list[Read], keyword: re.Match[str]) -> Unread
         return Unreadable(UNREADABLE_NO_UNIT, fragment)
     if any(r.role == "term" for r in zone):
         return Unreadable(UNREADABLE_TERM_ONLY, fragment)
+    if _STATED_RE.match(plain, keyword.end()) and words(after):  # «Оценка: полчасика»
+        return Unreadable(UNREADABLE_VAGUE, fragment)
     return None
+
+
+def _is_by_actual(plain: str, by_actual: re.Match[str], chosen: list[Read]) -> bool:
+    """п. 3.4: «по факту» before the amounts, or in their sentence about this work
+    («анализ 30 мин, разработка — по факту»), not about later work («дальнейшие доработки»)."""
+    if not chosen or by_actual.start() < chosen[0].amount.start:
+        return True
+    between = plain[chosen[-1].amount.end : by_actual.start()]
+    later = set(words(between)[-3:]) & LATER_WORK
+    return not later and not any(ch in SENTENCE_END for ch in between)
+
+
+def _is_unbounded(read: Read) -> bool:
+    """«несколько часов», «от 1 часа», «1 ч на каждую форму»: no amount anyone could approve."""
+    return read.amount.vague or read.role == "open"
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -144,7 +171,13 @@ def _bare(
     plain: str, reads: list[Read], term: Term | None, config: RegulationConfig
 ) -> Estimate | None:
     """A comment that is essentially just an amount («2 ч», «примерно 45 минут», «по факту»)."""
-    values = [r for r in reads if r.role == "value" and not (r.amount.bare or r.amount.clock)]
+    values = [
+        r
+        for r in reads
+        if r.role == "value"
+        and not r.amount.clock
+        and (not r.amount.bare or is_approximate(plain, r.amount))
+    ]
     rest = _UNTIL_RE.sub(_blank, BY_ACTUAL_RE.sub(_blank, plain))
     covered = (
         "".join(
@@ -178,14 +211,32 @@ def parse_estimate(
     keyword = KEYWORD_RE.search(plain)
     if keyword is None:
         return _bare(plain, reads, term, config) if bare_allowed else None
-    values = work_values(
-        [r for r in reads if r.amount.start >= keyword.start()], plain, keyword.end()
-    )
-    totals = [r for r in reads if r.role == "total" and r.amount.start >= keyword.start()]
+    zone = [r for r in reads if r.amount.start >= keyword.start()]
+    values = work_values(zone, plain, keyword.end())
+    totals = [r for r in zone if r.role == "total"]
     chosen = totals[-1:] or pick(values, plain, keyword.start(), amounts)
     by_actual = BY_ACTUAL_RE.search(plain, keyword.start())
-    if by_actual and (not chosen or by_actual.start() < chosen[0].amount.start):
+    if by_actual and _is_by_actual(plain, by_actual, chosen):
         return Estimate(raw_minutes=None, by_actual_time=True, term=term)
-    if chosen:
+    restated = None if totals or not chosen else _restated(plain, chosen, values, config)
+    if restated is not None:
+        return Unreadable(UNREADABLE_VAGUE, plain[keyword.start() : restated].strip()[:200])
+    # a part with no upper bound («разработка от 2 ч») leaves the sum unknown: ask
+    if chosen and (totals or not any(_is_unbounded(r) for r in zone)):
         return _estimate(chosen, reads, term, config)
     return _unreadable(plain, reads, keyword)
+
+
+def _restated(
+    plain: str, chosen: list[Read], values: list[Read], config: RegulationConfig
+) -> int | None:
+    """«Оценка 1 ч. Оценка по второй части — 3 ч»: a second estimate with another amount (a sum?
+    a correction?) is asked back; returns where the second one ends, None when there is none."""
+    again = KEYWORD_RE.search(plain, chosen[0].amount.end)
+    at = again.start() if again else len(plain)
+    first = [r for r in chosen if r.amount.start < at]
+    later = [r for r in values if r.amount.start > at]
+    day = config.working_day_minutes
+    if not later or combine(later, day)[0] == combine(first, day)[0]:
+        return None
+    return later[-1].amount.end

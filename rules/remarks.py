@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 
 from rules.approval import is_acknowledgement_text, is_approval_text
+from rules.comments import without_signature
 
 
 class Remark(StrEnum):
@@ -43,8 +44,8 @@ _STRONG_DEFECT_RE = re.compile(
     r"|не\s+так\b|не\s+то\b|не\s+хватает|не\s+хватило|не\s+получа|не\s+удал)"
     rf"|{_W}(?:исправ|поправ|почин|переделай|переделайте|доработай|доработайте|верните|вернуть"
     rf"|устран|замечани)[а-я]*"
-    r"|не\s+всегда|не\s+везде|не\s+у\s+всех|не\s+полностью|не\s+до\s+конца|частично"
-    r"|\b500\b|белый\s+экран",
+    r"|не\s+всегда|не\s+везде|не\s+у\s+всех|не\s+полностью|не\s+до\s+конца|частично|через\s+раз"
+    r"|\b500\b|белый\s+экран|появил[а-я]*\s+(?:друг|нов)[а-я]*|(?:друг|нов)[а-я]*\s+ошибк",
 )
 _WEAK_DEFECT_RE = re.compile(rf"{_W}нет\s+(?!(?:вопрос|замечани|претензи|проблем|ошибок))[а-я]+")
 # Phrases that deny a problem: they are acceptance, and their words are no defect.
@@ -52,7 +53,27 @@ _NO_PROBLEM_RE = re.compile(
     rf"{_W}(?:(?:замечани[йя]|вопрос(?:ов)?|претензи[йя]|проблем|ошибок)\s+(?:больше\s+)?нет"
     rf"|нет\s+(?:ни\s+)?(?:замечани[йя]|вопрос(?:ов)?|претензи[йя]|проблем|ошибок)"
     rf"|без\s+(?:замечани[йя]|ошибок|проблем)|не\s+за\s+что|не\s+нужно|не\s+требуется"
-    rf"|ошибка\s+(?:больше\s+)?не\s+(?:воспроизводится|повторяется|появляется))"
+    rf"|ошибка\s+(?:больше\s+)?не\s+(?:воспроизводится|повторяется|появляется)"
+    # «замечаний не выявлено», «ошибок не нашли», «ни одной ошибки»
+    rf"|(?:замечаний|ошибок|проблем|недочетов)\s+не\s+(?:выявл|обнаруж|найден|нашл|нашел|было"
+    rf"|заметил)[а-я]*|ни\s+(?:одной|одного)\s+(?:ошибк|замечани|проблем)[а-я]*)"
+)
+# «Спасибо, что исправили», «Ошибку исправили», «Все замечания устранены»: a fix that is done is
+# thanks, and its words are no defect; «не исправили», «исправили не всё» stay one.
+_FIXED = r"(?:исправил|поправил|починил|устранил|исправлен|поправлен|починен|устранен)"
+_FIXED_THINGS = r"(?:ошибк|проблем|замечани|недочет|баг)[а-я]*"
+# A fault that is gone is thanks too: «Ошибка пропала», «Больше не падает», «Всё опять работает».
+_FAULT_VERBS = r"(?:пада|тормоз|завис|висн|глюч|вылета|ругает|дублир|теря|сбрасыва|слета|пропада)"
+_FIXED_RE = re.compile(
+    rf"{_W}(?<!не\s)(?<!ни\s)(?:(?:вс[её]\s+)?{_FIXED_THINGS}\s+)?(?:уже\s+)?"
+    rf"{_FIXED}[аоиы]?(?![а-я])(?!\s+(?:не|ни)\s)(?:\s+(?:вс[её]\s+)?{_FIXED_THINGS})?"
+    rf"|{_W}(?:спасибо|благодар[а-я]*)\s+за\s+(?:оперативн[а-я]*\s+|быстр[а-я]*\s+)?"
+    r"(?:исправлени|починк|устранени)[а-я]*"
+    rf"|{_W}(?:ошибк|проблем|глюк|баг|дубл)[а-я]*\s+(?:больше\s+|уже\s+)?(?:нет|ушл[аи]?|ушел"
+    r"|пропал[аи]?|исчезл[аи]?|исчез|не\s+(?:появля|возника|создаю|повторя|воспроизвод)[а-я]*)"
+    rf"(?![а-я])|{_W}(?<!не\s)(?:больше|уже|теперь)\s+не\s+{_FAULT_VERBS}[а-я]*"
+    rf"|{_W}(?<!не\s)(?:опять|снова)\s+(?:вс[её]\s+)?(?:работа|заработа)[а-я]*(?!\s+не\s)"
+    rf"|{_W}(?<!не\s)(?:вс[её]\s+)?работа[а-я]*\s+(?:опять|снова)(?![а-я])"
 )
 _ACCEPTANCE_RE = re.compile(
     rf"{_W}(?:принято|принимаю|принимаем|приняли|принята|принят|работу\s+принимаю"
@@ -82,14 +103,20 @@ _BUTS = frozenset({"не", "нет", "но", "однако", "только", "к
 _THANKS_MAX_OTHER_WORDS = 3  # a name or two; more words say something else
 
 
+def _cleared(plain: str) -> str:
+    """The text without the phrases that deny a problem or report a fix done."""
+    return _FIXED_RE.sub(" ", _NO_PROBLEM_RE.sub(" ", plain))
+
+
 def _leftover(plain: str) -> list[str]:
-    text = _GREETINGS_RE.sub(" ", _NO_PROBLEM_RE.sub(" ", plain))
+    text = _GREETINGS_RE.sub(" ", _cleared(plain))
     return _WORD_RE.findall(_ACCEPTANCE_RE.sub(" ", _THANKS_RE.sub(" ", text)))
 
 
 def classify_remark(plain: str) -> Remark:
     """п. 3.2: a normalized client comment on a delivered task, by its words."""
-    cleared = _NO_PROBLEM_RE.sub(" ", plain)
+    plain = without_signature(plain)
+    cleared = _cleared(plain)
     if _STRONG_DEFECT_RE.search(cleared):
         return Remark.DEFECT
     if _QUESTION_RE.search(cleared):
@@ -101,7 +128,7 @@ def classify_remark(plain: str) -> Remark:
         return Remark.UNCLEAR
     if _ACCEPTANCE_RE.search(plain) or _NO_PROBLEM_RE.search(plain):
         return Remark.ACCEPTANCE
-    if _THANKS_RE.search(plain):
+    if _THANKS_RE.search(plain) or _FIXED_RE.search(plain):
         return Remark.THANKS
     return Remark.UNCLEAR
 
@@ -109,6 +136,7 @@ def classify_remark(plain: str) -> Remark:
 def expects_answer(plain: str) -> bool:
     """п. 1.2: a comment that waits for a person's answer (a question, a remark, a request, new
     information) — not «Согласовано» (the app answers it), «Ознакомлен(а)», thanks or «ок»."""
+    plain = without_signature(plain)
     if is_approval_text(plain) and "?" not in plain:
         return False
     if is_acknowledgement_text(plain) and "?" not in plain:

@@ -22,11 +22,21 @@ _CRM_PATH_RE = re.compile(
 # («сделка 1234», «лид №55»), pointed at («в этой сделке») or named («у лида Иванова»,
 # «компания «Вектор»»). Words that name the system (CRM) are no record.
 _SYSTEM_WORDS = frozenset({"crm", "срм", "црм"})
+# «сделки 2025 года», «контакты 500 штук», «лиды 01.12», «10% скидки»: a number that is no id.
+_NOT_AN_ID = (
+    r"(?!\d|[.,:/-]\d|\s*%|\s*(?:год|гг?\.|шт\b|штук|дн(?:я|ей|\.)|день|недел|месяц"
+    r"|час(?:а|ов)?\b|мин(?:ут|\.|\b)|раза?\b|руб|р\.|₽|тыс|млн|числ|лет\b|человек"
+    r"|пользовател|сотрудник))"
+)
 _STEM_FORMS = {"сделк": "сдел(?:к|ок)", "счет": "сч[её]т"}
 _POINTERS = (
     r"(?:эт(?:от|а|у|ой|ом|ого|ому|и|их|им)|данн(?:ый|ая|ую|ой|ом|ого|ому|ых)|вот"
     r"|т(?:от|а|у|ой|ом|ому))"
 )
+# Around generic title words: politeness and mail prefixes say nothing more (п. 2.1).
+_TITLE_FILLER = r"пожалуйста|плиз|please|pls|очень"
+_TITLE_PREFIX = r"(?:re|fwd?|отв)\s*:\s*"
+_PUNCT = r".,;:!?…»«\"'()\-–—"
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TRAILING = " \t\n.,;:!?…»«\"'()-–—"
 
@@ -50,9 +60,27 @@ def _title_violations(title: str, config: RegulationConfig) -> Iterator[Violatio
     if len(trimmed) > config.title_max_length:
         details = {"max": config.title_max_length, "actual": len(trimmed)}
         yield Violation("title_too_long", "2.1", details=details)
-    core = normalize(trimmed).strip(_TRAILING)
-    if core in {normalize(t) for t in config.generic_titles}:
+    if _is_generic(trimmed, config.generic_titles):
         yield Violation("title_generic", "2.1", details={"title": trimmed})
+
+
+def _plural(word: str) -> str:
+    """«задача» → «задачи», «проблема» → «проблемы», «вопрос» → «вопросы»: a word or its plural."""
+    if word.endswith("а"):
+        return re.escape(word[:-1]) + "[аиы]"
+    return re.escape(word) + "(?:ы|и)?"
+
+
+def _is_generic(title: str, generic_titles: tuple[str, ...]) -> bool:
+    """п. 2.1: only generic words, with politeness, «Re:», plurals or repeats around them
+    («Помогите, пожалуйста!», «Срочно!!! Не работает!!!», «Fwd: Ошибки»)."""
+    words = [normalize(t).strip() for t in generic_titles if t.strip()]
+    if not words:
+        return False
+    phrase = "|".join(_plural(w) for w in sorted(words, key=len, reverse=True))
+    filler = rf"(?:{_TITLE_FILLER}|{phrase})(?![а-яa-z0-9])"
+    core = normalize(title).strip(_TRAILING)
+    return re.fullmatch(rf"(?:{_TITLE_PREFIX})*(?:{filler}[\s{_PUNCT}]*)+", core) is not None
 
 
 def _prose_length(plain: PlainText) -> int:
@@ -89,7 +117,7 @@ def points_at_crm_records(task: TaskFacts, config: RegulationConfig) -> bool:
     plain = read_bbcode(task.description)
     entity = _entity(config)
     lower = f"{normalize(task.title)}\n{plain.normalized}"
-    numbered = rf"(?<![а-яa-z])(?:{entity})\s*(?:№|#|номер|n|id)?\s*\d+"
+    numbered = rf"(?<![а-яa-z])(?:{entity})\s*(?:№|#|номер|n|id)?\s*\d+{_NOT_AN_ID}"
     pointed = rf"(?<![а-яa-z]){_POINTERS}\s+(?:{entity})"
     if re.search(f"{numbered}|{pointed}", lower):
         return True

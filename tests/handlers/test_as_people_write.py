@@ -237,6 +237,36 @@ def test_reservation_is_discussion_and_the_integrator_is_told(app: Harness) -> N
     assert view["reaction_due"] is not None  # the integrator must answer (п. 1.2)
 
 
+def test_approval_of_another_amount_is_discussion_and_the_integrator_is_told(app: Harness) -> None:
+    task = app.new_task()
+    app.say(task, INTEGRATOR, "Оценка: 3 ч")
+    app.say(task, CLIENT, "Согласовано на 2 часа")
+    view = app.state(task)
+    assert view["state"] == "awaiting_approval"
+    assert view["history"][-1]["details"]["reason"] == "reservation"
+    (notice,) = notices(app, task)
+    assert notice.user_id == INTEGRATOR
+    assert "Согласовано на 2 часа" in notice.text
+
+
+def test_approval_naming_the_estimate_starts_the_work(app: Harness) -> None:
+    task = app.new_task()
+    app.say(task, INTEGRATOR, "Оценка: 2 ч 50 мин")
+    app.say(task, CLIENT, "Согласовано, 3 часа")
+    assert app.state(task)["state"] == "in_progress"
+
+
+def test_approval_of_the_addition_starts_the_work_again(app: Harness) -> None:
+    task = app.new_task()
+    app.say(task, INTEGRATOR, "Оценка: 4 ч")
+    app.say(task, CLIENT, "Согласовано")
+    app.portal.log_time(task, INTEGRATOR, 4 * 3600 + 30 * 60, app.now)
+    app.update(task)
+    app.say(task, INTEGRATOR, "Повторная оценка: ещё 2 часа")
+    app.say(task, CLIENT, "Согласовано ещё 2 часа")
+    assert app.state(task)["state"] == "in_progress"
+
+
 # -- the reaction clock (п. 1.2) ------------------------------------------------------------
 NO_ANSWER_NEEDED = [
     pytest.param("Согласовано", id="issue-approval"),

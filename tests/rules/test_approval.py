@@ -8,6 +8,9 @@ from rules import approval, comments
 from rules.regulation import RegulationConfig
 from rules.types import Role, TaskState
 
+# A mail-style signature under a comment.
+SIGNATURE = "\n\nС уважением,\nМария Иванова\nтел. 8 (800) 555-35-35"
+
 APPROVAL_TEXTS = [
     # Affirmative: counts.
     pytest.param("Согласовано", True, id="bare"),
@@ -112,7 +115,7 @@ REASONS = [
     pytest.param("Это согласовано?", approval.QUESTION, id="question"),
     pytest.param("Согласуйте", approval.OTHER_WORD_FORM, id="other-form"),
     pytest.param("Согласовано, если уложитесь", approval.CONDITIONAL, id="conditional"),
-    pytest.param("[QUOTE]Согласовано[/QUOTE]Хорошо", approval.QUOTED_ONLY, id="quoted-only"),
+    pytest.param("[QUOTE]Согласовано[/QUOTE]А сроки?", approval.QUOTED_ONLY, id="quoted-only"),
     pytest.param(
         "[QUOTE]Согласовано[/QUOTE]Не согласовано", approval.NEGATED, id="quoted-and-negated"
     ),
@@ -175,7 +178,78 @@ CONSENT_AND_RESERVATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), [*REASONS, *CONSENT_AND_RESERVATIONS])
+# Phrasing review: comments as clients write them that were misread before.
+PHRASING = [
+    # an offer to help is no condition
+    pytest.param(
+        "Согласовано, если будут вопросы — пишите", approval.APPROVED, id="polite-if-comma"
+    ),
+    pytest.param("Согласовано, если что пишите", approval.APPROVED, id="polite-if-anything"),
+    pytest.param(
+        "Согласовано, спасибо. Если что-то понадобится — звоните",
+        approval.APPROVED,
+        id="polite-if-something-call",
+    ),
+    pytest.param(
+        "Согласовано, если что-то пойдёт не так — переделаете",
+        approval.CONDITIONAL,
+        id="if-something-goes-wrong-is-a-condition",
+    ),
+    # a quoted consent: the client is answered, not ignored
+    pytest.param(
+        "[QUOTE]Оценка 3 ч. Если согласны, напишите «Согласовано»[/QUOTE]Хорошо",
+        approval.CONSENT_WITHOUT_WORD,
+        id="quote-then-fine",
+    ),
+    pytest.param("[QUOTE]Согласовано[/QUOTE]Хорошо", approval.CONSENT_WITHOUT_WORD, id="quote-ok"),
+    # «> » lines (a mail reply) are quotes
+    pytest.param("> Согласовано\nа сроки какие?", approval.QUOTED_ONLY, id="mail-quote-line"),
+    pytest.param("> Оценка 3 ч\nСогласовано", approval.APPROVED, id="mail-quote-then-approval"),
+    # the integrator's words repeated name the word, they do not state it
+    pytest.param(
+        "Для начала работ напишите «Согласовано»",
+        approval.NO_APPROVAL_WORD,
+        id="repeated-instruction",
+    ),
+    pytest.param(
+        "Если согласны, напишите в комментарии «Согласовано» (п. 4.2)",
+        approval.RESERVATION,
+        id="repeated-app-message",
+    ),
+    pytest.param("Пишу: «Согласовано»", approval.APPROVED, id="i-write-the-word"),
+    pytest.param(
+        "Вы просили написать «Согласовано». Согласовано!",
+        approval.APPROVED,
+        id="named-then-stated",
+    ),
+    # a misspelt word is answered with the right one
+    pytest.param("Согласованно", approval.CONSENT_WITHOUT_WORD, id="typo-double-n"),
+    pytest.param("Соглосовано!", approval.CONSENT_WITHOUT_WORD, id="typo-o"),
+    pytest.param("Не согласованно", approval.OTHER_WORD_FORM, id="typo-negated"),
+    # a mention glued to the word
+    pytest.param("Согласовано[USER=5]Иван[/USER]", approval.APPROVED, id="mention-glued-after"),
+    # a part approved is no approval of the estimate
+    pytest.param("По первому пункту согласовано", approval.RESERVATION, id="first-item"),
+    pytest.param(
+        "Первый пункт согласовано, второй нет", approval.RESERVATION, id="first-yes-second-no"
+    ),
+    # consent in the past tense is answered with the word
+    pytest.param("Согласовали", approval.CONSENT_WITHOUT_WORD, id="we-approved"),
+    pytest.param("Руководство согласовало", approval.CONSENT_WITHOUT_WORD, id="management-did"),
+    pytest.param("Ещё не согласовали", approval.OTHER_WORD_FORM, id="not-yet-approved"),
+    # a mail-style signature under a consent
+    pytest.param(
+        "Ок" + SIGNATURE,
+        approval.CONSENT_WITHOUT_WORD,
+        id="ok-signed",
+    ),
+    pytest.param(
+        "Согласна\nОтправлено с iPhone", approval.CONSENT_WITHOUT_WORD, id="agree-sent-from-phone"
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), [*REASONS, *CONSENT_AND_RESERVATIONS, *PHRASING])
 def test_decide_approval_text_reasons(text: str, reason: str) -> None:
     decision = approval.decide_approval(
         text,
@@ -186,6 +260,36 @@ def test_decide_approval_text_reasons(text: str, reason: str) -> None:
         config=RegulationConfig(),
     )
     assert decision == approval.ApprovalDecision(reason == approval.APPROVED, reason, "4.2")
+
+
+# Phrasing review: an approval that names another amount than the estimate (180 min rounded).
+AMOUNTS = [
+    pytest.param("Согласовано на 2 часа", 180, approval.RESERVATION, id="fewer-hours"),
+    pytest.param("Согласовано 2 ч", 180, approval.RESERVATION, id="fewer-hours-short"),
+    pytest.param("Согласовано, 3 часа", 180, approval.APPROVED, id="same-hours"),
+    pytest.param("Согласовано, 2 ч 50 мин", 180, approval.APPROVED, id="same-once-rounded"),
+    pytest.param("Согласовано, пару часов", 180, approval.RESERVATION, id="couple-of-hours"),
+    pytest.param("Согласовано, несколько часов", 180, approval.RESERVATION, id="vague-hours"),
+    pytest.param("Согласовано, созвон в 15:00", 180, approval.APPROVED, id="clock-is-no-amount"),
+    pytest.param("Согласовано, срок 3 дня", 180, approval.APPROVED, id="days-are-the-term"),
+    pytest.param("Согласовано на 2 часа", None, approval.APPROVED, id="by-actual-estimate"),
+    pytest.param("Согласовано ещё 2 часа", 300, approval.APPROVED, id="addition-in-work"),
+    pytest.param("Согласовано +2 ч", 300, approval.APPROVED, id="plus-in-work"),
+]
+
+
+@pytest.mark.parametrize(("text", "estimate_minutes", "reason"), AMOUNTS)
+def test_decide_approval_amount_named(text: str, estimate_minutes: int | None, reason: str) -> None:
+    decision = approval.decide_approval(
+        text,
+        Role.CLIENT,
+        TaskState.AWAITING_APPROVAL,
+        is_company_user=True,
+        is_responsible=True,
+        config=RegulationConfig(),
+        estimate_minutes=estimate_minutes,
+    )
+    assert decision.reason == reason
 
 
 AUTHOR_CASES = [

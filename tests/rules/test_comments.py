@@ -108,6 +108,21 @@ READ = [
         id="chat-quote-line",
     ),
     pytest.param(
+        "Согласовано[USER=5]Иван[/USER]спасибо",
+        PlainText("Согласовано Иван спасибо", "согласовано иван спасибо"),
+        id="mention-glued",
+    ),
+    pytest.param(
+        "[USER=5]Иван[/USER]: ок",
+        PlainText("Иван: ок", "иван: ок"),
+        id="mention-then-colon",
+    ),
+    pytest.param(
+        "> письмо клиента\n  >> ещё глубже\nответ",
+        PlainText("ответ", "ответ", quoted="письмо клиента\nеще глубже"),
+        id="mail-quote-lines",
+    ),
+    pytest.param(
         "-" * 54 + "\nИван [20.11.2026]\nСогласовано\n" + "-" * 54 + "\nОтвет",
         PlainText("Ответ", "ответ", quoted="иван [20.11.2026]\nсогласовано"),
         id="chat-quote-block",

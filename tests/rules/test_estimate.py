@@ -329,7 +329,129 @@ AS_WRITTEN = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [*ESTIMATES, *AS_WRITTEN])
+# Phrasing review: comments as integrators write them that were misread before.
+PHRASING = [
+    # a colon glued to the amount is no time of day
+    pytest.param("Оценка:2 ч", _est(120), id="colon-glued-hours"),
+    pytest.param("оценка:30мин", _est(30), id="colon-glued-minutes"),
+    pytest.param("Оценка:1:30", _est(90), id="colon-glued-clock"),
+    pytest.param("Оценка: 2 ... 3 ч", _est(180, is_range=True), id="range-ellipsis"),
+    # no upper bound, or a price per piece: the integrator is asked, nothing is auto-accepted
+    pytest.param(
+        "Оценка: от 1 часа", Unreadable(UNREADABLE_VAGUE, "оценка: от 1 часа"), id="from-only"
+    ),
+    pytest.param(
+        "Оценка: минимум 1 час",
+        Unreadable(UNREADABLE_VAGUE, "оценка: минимум 1 час"),
+        id="at-least",
+    ),
+    pytest.param(
+        "Оценка: не менее 1 часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка: не менее 1 часа"),
+        id="no-less-than",
+    ),
+    pytest.param(
+        "Оценка: 1 час и больше",
+        Unreadable(UNREADABLE_VAGUE, "оценка: 1 час и больше"),
+        id="and-more",
+    ),
+    pytest.param(
+        "Оценка: 1 ч на каждую форму",
+        Unreadable(UNREADABLE_VAGUE, "оценка: 1 ч на каждую форму"),
+        id="per-piece",
+    ),
+    pytest.param(
+        "Оценка: анализ 30 мин, разработка от 2 часов",
+        Unreadable(UNREADABLE_VAGUE, "оценка: анализ 30 мин, разработка от 2 часов"),
+        id="breakdown-with-open-part",
+    ),
+    pytest.param(
+        "Оценка: анализ 30 мин, разработка несколько часов",
+        Unreadable(UNREADABLE_VAGUE, "оценка: анализ 30 мин, разработка несколько часов"),
+        id="breakdown-with-vague-part",
+    ),
+    pytest.param("Оценка: анализ 30 мин, разработка — по факту", _est(None), id="by-actual-part"),
+    pytest.param("Оценка: 30 мин на анализ, дальше по факту", _est(None), id="then-by-actual"),
+    pytest.param("Оценка: 3 часа. Доработки по факту", _est(180), id="by-actual-in-next-sentence"),
+    # a range between two amounts with units takes the upper bound
+    pytest.param("Оценка: 30 мин — 1 ч", _est(60, is_range=True), id="range-minutes-to-hour"),
+    pytest.param("Оценка: 45мин-1ч", _est(60, is_range=True), id="range-glued"),
+    pytest.param("Оценка: 2 ч 30 мин — 3 ч", _est(180, is_range=True), id="range-h-min-to-h"),
+    pytest.param(
+        "Оценка: 2 ч — 30 мин на тесты", _est(150, parts=(120, 30)), id="falling-dash-is-a-part"
+    ),
+    # time spent in the next sentence after «ч.»
+    pytest.param(
+        "Оценка 1 ч. Уже потрачено 30 мин на анализ.",
+        _est(60, spent_minutes=30),
+        id="spent-after-h-dot",
+    ),
+    # corrections: the replaced amount is not part of the estimate
+    pytest.param("Оценка не 2 часа, а 3 часа", _est(180), id="not-this-but-that"),
+    pytest.param("Оценка: 1 час вместо 3 часов", _est(60), id="instead-of"),
+    pytest.param("Оценка 2 ч вместо ранее указанных 1 ч", _est(120), id="instead-of-earlier"),
+    pytest.param("Ранее была оценка 1 ч, теперь 3 ч", _est(180), id="earlier-now"),
+    # a breakdown or a bare day without the keyword while an estimate is awaited
+    pytest.param("анализ 30 мин, разработка 2 ч", _est(150, parts=(30, 120)), id="bare-breakdown"),
+    pytest.param(
+        "3 часа + тестирование 30 мин", _est(210, parts=(180, 30)), id="bare-plus-testing"
+    ),
+    pytest.param("Трудозатраты: 3 ч", _est(180), id="bare-labour"),
+    pytest.param("ориентировочно день", _days(480), id="bare-approximately-a-day"),
+    pytest.param("Оценка: ориентировочно день", _days(480), id="approximately-a-day"),
+    pytest.param("Добрый день, 2 часа", _est(120), id="greeting-day-is-no-day"),
+    # more or less than an amount
+    pytest.param("Оценка: меньше часа", _est(60), id="less-than-an-hour"),
+    pytest.param("Оценка: менее 30 минут", _est(30), id="under-thirty-minutes"),
+    pytest.param(
+        "Оценка: чуть больше часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка: чуть больше часа"),
+        id="a-bit-more-than-an-hour",
+    ),
+    pytest.param(
+        "Оценка: час с небольшим",
+        Unreadable(UNREADABLE_VAGUE, "оценка: час с небольшим"),
+        id="an-hour-and-a-bit",
+    ),
+    pytest.param(
+        "Оценка: не меньше часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка: не меньше часа"),
+        id="no-less-than-an-hour",
+    ),
+    pytest.param("Оценка: не больше 45 минут", _est(45), id="no-more-than"),
+    # colloquial units
+    pytest.param("Оценка — полчасика", _est(30), id="half-an-hour-diminutive"),
+    pytest.param("Оценка: часок", _est(60), id="an-hour-colloquial"),
+    # «Оценка: …» with nothing readable after it is asked back, not ignored
+    pytest.param(
+        "Оценка: пара-тройка часиков",
+        Unreadable(UNREADABLE_VAGUE, "оценка: пара-тройка часиков"),
+        id="stated-but-unreadable",
+    ),
+    pytest.param("Оценка: пришлю завтра", None, id="stated-but-promised"),
+    pytest.param("Оценка: пока не могу сказать", None, id="stated-not-yet"),
+    pytest.param("Оценка: после анализа", None, id="stated-after-analysis"),
+    # two estimates with different amounts: a sum or a correction? asked back
+    pytest.param(
+        "Оценка 1 час. Оценка по второй части — 3 часа",
+        Unreadable(UNREADABLE_VAGUE, "оценка 1 час. оценка по второй части — 3 часа"),
+        id="two-estimates",
+    ),
+    pytest.param(
+        "Предварительная оценка 1 ч. Уточнённая оценка 3 ч",
+        Unreadable(UNREADABLE_VAGUE, "оценка 1 ч. уточненная оценка 3 ч"),
+        id="two-estimates-after-h-dot",
+    ),
+    pytest.param("Оценка: 3 часа. Повторю: оценка 3 часа", _est(180), id="estimate-repeated"),
+    pytest.param(
+        "Оценка: 2 ч. Оценка срока: 3 дня",
+        _est(120, Term(working_days=3)),
+        id="second-keyword-for-the-term",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [*ESTIMATES, *AS_WRITTEN, *PHRASING])
 def test_parse_estimate(text: str, expected: Estimate | Unreadable | None) -> None:
     assert estimate_text.parse_estimate(comments.to_plain(text), TODAY, CONFIG) == expected
 
@@ -344,6 +466,17 @@ IN_WORK = [
     pytest.param("Оценка: 5 ч", _est(300), id="keyword"),
     pytest.param("5 ч", None, id="bare-amount-is-not-read-in-work"),
     pytest.param("по факту", None, id="bare-by-actual-is-not-read-in-work"),
+    pytest.param("Трудозатраты: 3 ч", None, id="bare-labour-is-not-read-in-work"),
+    # Phrasing review: what is left of the approved estimate is no addition to it.
+    pytest.param("По оценке осталось ещё 1 ч", None, id="left-of-the-estimate"),
+    pytest.param("До конца оценки ещё 30 минут", None, id="until-the-end-of-the-estimate"),
+    pytest.param(
+        "Оценка: +1 ч к согласованным 3 ч",
+        _est(60, additional=True),
+        id="plus-to-the-approved",
+    ),
+    pytest.param("Оценка увеличилась на 2 часа", _est(120, additional=True), id="grew-by"),
+    pytest.param("Уточнённая оценка 5 ч (было 3 ч)", _est(300), id="was-is-no-time-spent"),
 ]
 
 

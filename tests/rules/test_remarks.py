@@ -8,6 +8,9 @@ import pytest
 from rules import comments
 from rules.remarks import Remark, classify_remark, expects_answer
 
+# A mail-style signature under a comment.
+SIGNATURE = "\n\nС уважением,\nМария Иванова\nтел. 8 (800) 555-35-35"
+
 REMARKS = [
     # Issue 13: thanks reopened a delivered task as free rework.
     pytest.param("Спасибо, всё работает!", Remark.THANKS, id="issue-thanks-it-works"),
@@ -79,6 +82,57 @@ REMARKS = [
     pytest.param("Да, всё хорошо", Remark.THANKS, id="yes-all-good"),
     pytest.param("Спасибо, больше ничего не нужно", Remark.ACCEPTANCE, id="nothing-more-needed"),
     pytest.param("", Remark.UNCLEAR, id="empty"),
+    # Phrasing review: thanks for a fix reopened the task as free rework.
+    pytest.param("Спасибо, что исправили!", Remark.THANKS, id="thanks-for-fixing"),
+    pytest.param("Ошибку исправили, спасибо", Remark.THANKS, id="error-fixed-thanks"),
+    pytest.param("Спасибо за исправление!", Remark.THANKS, id="thanks-for-the-fix"),
+    pytest.param("Все замечания устранены, спасибо", Remark.THANKS, id="remarks-removed"),
+    pytest.param("Починили, спасибо! 👍", Remark.THANKS, id="repaired-thanks"),
+    pytest.param("Исправлено, работает", Remark.THANKS, id="fixed-works"),
+    pytest.param("Уже исправили замечания, спасибо", Remark.THANKS, id="already-fixed-remarks"),
+    pytest.param("Ошибку так и не исправили", Remark.DEFECT, id="still-not-fixed"),
+    pytest.param("Ещё не исправили ошибку", Remark.DEFECT, id="not-yet-fixed"),
+    pytest.param("Исправьте, пожалуйста, дату", Remark.DEFECT, id="fix-request"),
+    pytest.param("Нужно исправление в шаблоне", Remark.DEFECT, id="fix-needed-noun"),
+    pytest.param("Поле исправили, а кнопка всё равно не работает", Remark.DEFECT, id="half-fixed"),
+    pytest.param("Исправили не всё", Remark.DEFECT, id="not-all-fixed"),
+    pytest.param("Исправили?", Remark.QUESTION, id="fixed-question"),
+    # a fault that is gone is no defect
+    pytest.param("Ошибка пропала, спасибо!", Remark.THANKS, id="error-gone"),
+    pytest.param("Ошибки больше нет, спасибо", Remark.THANKS, id="error-no-more"),
+    pytest.param("Больше не падает, спасибо", Remark.THANKS, id="no-longer-crashes"),
+    pytest.param("Теперь не тормозит", Remark.THANKS, id="no-longer-slow"),
+    pytest.param("Дубли больше не создаются", Remark.THANKS, id="no-more-duplicates"),
+    pytest.param("Спасибо, всё опять работает", Remark.THANKS, id="works-again"),
+    pytest.param("Снова всё работает, спасибо", Remark.THANKS, id="again-works"),
+    pytest.param("Проверили — замечаний не выявлено", Remark.ACCEPTANCE, id="none-found"),
+    pytest.param("Ошибок не нашли", Remark.ACCEPTANCE, id="no-errors-found"),
+    pytest.param("Всё работает, ни одной ошибки", Remark.ACCEPTANCE, id="not-a-single-error"),
+    pytest.param("Опять не работает", Remark.DEFECT, id="again-not-working"),
+    pytest.param("Не работает опять", Remark.DEFECT, id="not-working-again"),
+    pytest.param("Больше не работает", Remark.DEFECT, id="no-longer-works"),
+    pytest.param("Ошибка не пропала", Remark.DEFECT, id="error-not-gone"),
+    pytest.param("Ошибка снова появилась", Remark.DEFECT, id="error-back"),
+    pytest.param("Работает опять через раз", Remark.DEFECT, id="every-other-time"),
+    pytest.param(
+        "Больше не падает, но теперь не сохраняется", Remark.DEFECT, id="gone-but-new-fault"
+    ),
+    pytest.param("Ошибка ушла, но появилась другая", Remark.DEFECT, id="gone-but-another"),
+    # a mail-style signature under the comment says nothing
+    pytest.param(
+        "Спасибо!" + SIGNATURE,
+        Remark.THANKS,
+        id="thanks-signed",
+    ),
+    pytest.param("Принято\n--\nМария, ООО «Ромашка»", Remark.ACCEPTANCE, id="accepted-dashes"),
+    pytest.param(
+        "Не работает кнопка" + SIGNATURE,
+        Remark.DEFECT,
+        id="defect-signed",
+    ),
+    pytest.param(
+        "С уважением, Мария. Не работает кнопка", Remark.DEFECT, id="regards-first-is-no-signature"
+    ),
 ]
 
 
@@ -103,6 +157,13 @@ ANSWER_EXPECTED = [
     pytest.param("Добавьте, пожалуйста, ещё поле «Отдел»", True, id="request"),
     pytest.param("Логин для 1С: admin, пароль отправила в чат", True, id="new-information"),
     pytest.param("Ознакомлена. А где посмотреть тарифы?", True, id="ack-with-question"),
+    pytest.param("Спасибо, что исправили!", False, id="thanks-for-fixing"),
+    pytest.param(
+        "Спасибо!" + SIGNATURE,
+        False,
+        id="thanks-signed",
+    ),
+    pytest.param("Отправлено с iPhone", True, id="only-a-mail-footer-is-no-signature"),
 ]
 
 

@@ -73,7 +73,27 @@ TITLES = [
     pytest.param("Тест", ["title_too_short", "title_generic"], id="short-and-generic"),
     pytest.param("Не работает выгрузка товаров в 1С", [], id="generic-word-in-real-title"),
     pytest.param("Ошибка при сохранении счёта", [], id="crm-title-in-general-needs-no-link"),
+    # Phrasing review: generic words with politeness, mail prefixes, plurals or repeats.
+    pytest.param("Помогите, пожалуйста!", ["title_generic"], id="generic-help-please"),
+    pytest.param("Срочно!!! Не работает!!!", ["title_generic"], id="generic-two-generics"),
+    pytest.param("срочно срочно", ["title_generic"], id="generic-repeated"),
+    pytest.param("Re: Не работает", ["title_generic"], id="generic-reply-prefix"),
+    pytest.param("Fwd: Ошибка", ["title_generic"], id="generic-forward-prefix"),
+    pytest.param("Задачи", ["title_generic"], id="generic-plural-a"),
+    pytest.param("Проблемы", ["title_generic"], id="generic-plural-y"),
+    pytest.param("Вопросы", ["title_generic"], id="generic-plural-consonant"),
+    pytest.param("Задача: не работает", ["title_generic"], id="generic-colon-generic"),
+    pytest.param("Ошибка 500", [], id="generic-word-with-a-code"),
+    pytest.param("Задача №5", [], id="generic-word-with-a-number"),
+    pytest.param("Задачка", [], id="diminutive-is-no-generic-word"),
+    pytest.param("Вопрос по телефонии", [], id="generic-word-with-a-subject"),
 ]
+
+
+def test_title_generic_words_come_from_the_config() -> None:
+    task = _task(title="Помогите, пожалуйста!")
+    assert _codes(task, generic_titles=("задача",)) == []
+    assert _codes(task, generic_titles=(" ",)) == []
 
 
 @pytest.mark.parametrize(("title", "codes"), TITLES)
@@ -233,6 +253,17 @@ CONCRETE_RECORDS = [
     pytest.param("Доступ", "Контакт ООО «Вектор» дублируется", True, id="legal-form"),
     pytest.param("Сделки 12 и 14", "Не приходят уведомления", True, id="numbered-title"),
     pytest.param("Сделка", "в сделке. Нужно проверить", False, id="sentence-break-no-name"),
+    # Phrasing review: a year, a date, a quantity or a share after the word is no record id.
+    pytest.param("Выгрузка", "Выгрузить все сделки 2025 года в Excel", False, id="year"),
+    pytest.param("Архив", "Сделки 2024-2025 годов перенести в архив", False, id="years-range"),
+    pytest.param("Лиды", "Лиды 01.12.2025 не распределились", False, id="date"),
+    pytest.param("Импорт", "Загрузить контакты 500 штук из файла", False, id="pieces"),
+    pytest.param("Импорт", "Импорт компаний 1000 шт. из Excel", False, id="pcs"),
+    pytest.param("Лиды", "Лиды 3 дня висят без ответственного", False, id="days"),
+    pytest.param("Счёт", "Счёт 15% предоплаты формировать автоматически", False, id="percent"),
+    pytest.param("Дубли", "Лиды 2 раза дублируются", False, id="times"),
+    pytest.param("Сумма", "В сделке 1234. Не считается сумма", True, id="id-then-full-stop"),
+    pytest.param("Лид", "Лид 55 разошёлся по двум менеджерам", True, id="id-then-raz-word"),
 ]
 
 
