@@ -37,6 +37,7 @@ class Group:
     members: list[int] = field(default_factory=list)
     extranet: bool = False
     date_create: float = 0.0
+    visible: bool = False  # VISIBLE: shown in the list to non-members; N = a secret group
 
 
 @dataclass

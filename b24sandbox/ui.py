@@ -71,13 +71,20 @@ class UiActions:
             self.core.save()
             return user.id
 
-    def add_group(self, name: str, members: Iterable[int] = (), *, owner_id: int = 1) -> int:
+    def add_group(
+        self,
+        name: str,
+        members: Iterable[int] = (),
+        *,
+        owner_id: int = 1,
+        visible: bool = False,
+    ) -> int:
         with self.core.lock:
             state = self.core.state
             people = list(dict.fromkeys([owner_id, *members]))
             extranet = any(state.users[m].extranet for m in people if m in state.users)
             group = Group(
-                state.next_id("groups"), name, owner_id, people, extranet, self.core.now()
+                state.next_id("groups"), name, owner_id, people, extranet, self.core.now(), visible
             )
             state.groups[group.id] = group
             self.core.save()

@@ -70,9 +70,9 @@ class ClientTable(Table):
     start: Day | None = None  # the start of `package` (folded into contracts)
     group_ids: Ids | None = described(
         "Рабочие группы",
-        "Задачи этих групп — задачи компании. "
-        "Номер группы — из её адреса: `/workgroups/group/12/`.",
-        "numbers",
+        "Задачи этих групп — задачи компании. Группа выбирается по названию; "
+        "рядом — её номер из адреса `/workgroups/group/12/`.",
+        "groups",
     )
     user_ids: Ids | None = described(
         "Сотрудники клиента", "Задачи от этих пользователей — задачи компании.", "users"

@@ -8,6 +8,7 @@ option, its own integrators, earlier contract periods) travels with the row unto
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from b24app.pages.settings_values import shown, to_document_value
 from rules.regulation import ClientCompany, PackageKind
 
 KEPT_KEYS = ("integrator_ids", "departments", "chat")
+_GROUP_SPLIT = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,12 @@ class ClientRow:
 
     def people(self) -> tuple[int, ...]:
         return (*self.user_ids, *self.responsible_ids)
+
+    def groups(self) -> tuple[int, ...]:
+        """The workgroup ids the row shows as chips (what is not a number is left to the
+        schema's error, which names it)."""
+        found = (g for g in _GROUP_SPLIT.split(self.group_ids) if g.isdigit())
+        return tuple(dict.fromkeys(int(g) for g in found))
 
 
 def row_of(client: ClientCompany) -> ClientRow:
@@ -77,7 +85,8 @@ def submitted_row(form: Any, number: str) -> ClientRow:
     values = form.getlist(key + "override_value")
     return ClientRow(
         name=form.get(key + "name", ""),
-        group_ids=form.get(key + "group_ids", ""),
+        # the picker's chips submit one id each; an old form typed them in one field
+        group_ids=", ".join(v.strip() for v in form.getlist(key + "group_ids") if v.strip()),
         user_ids=_ids(form.getlist(key + "user_ids")),
         responsible_ids=_ids(form.getlist(key + "responsible_ids")),
         contract=bool(form.get(key + "contract")),

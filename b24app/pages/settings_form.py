@@ -79,6 +79,11 @@ def people_shown(values: Mapping[str, Any]) -> set[int]:
     return ids
 
 
+def groups_shown(values: Mapping[str, Any]) -> set[int]:
+    """Every workgroup id the client rows show, to look their names up."""
+    return {g for _, row in values.get("clients", ()) for g in row.groups()}
+
+
 # -- the submitted document -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Submitted:

@@ -1,5 +1,5 @@
 """The settings page's work: show the config, check and save what an admin submits, and find
-portal users by name for its people picker."""
+portal users and workgroups by name for its pickers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from b24app.bitrix.errors import BitrixError
+from b24app.bitrix.groups import group_names, search_groups
 from b24app.pages.auth import Viewer
 from b24app.pages.client_rows import ClientRow
 from b24app.pages.configdoc import config_file, config_to_document, save_document
@@ -17,6 +18,7 @@ from b24app.pages.settings_fields import WEEKDAYS, client_fields, override_field
 from b24app.pages.settings_form import (
     error_labels,
     form_values,
+    groups_shown,
     people_shown,
     submitted_values,
     validate,
@@ -56,6 +58,7 @@ def settings_response(
         "override_fields": override_fields(),
         "weekdays": WEEKDAYS,
         "names": _names(svc, member_id, people_shown(values)),
+        "groups": _group_names(svc, member_id, groups_shown(values)),
         "empty_row": ClientRow(),
         "samples": message_samples(svc.now(), svc.config.regulation),
     }
@@ -74,6 +77,21 @@ def _names(svc: Services, member_id: str, user_ids: set[int]) -> dict[int, str]:
     return user_names(svc, member_id, user_ids)
 
 
+def _group_names(svc: Services, member_id: str, group_ids: set[int]) -> dict[int, str] | None:
+    """id → workgroup name; an id missing from it was not returned by the portal. None: the
+    portal was not asked or did not answer (then no group is called missing)."""
+    if not group_ids:
+        return {}
+    gateway = svc.gateway_for(member_id)
+    if gateway is None:
+        return None
+    try:
+        return group_names(gateway.client, group_ids)
+    except BitrixError as exc:
+        log.warning("workgroup names for the settings page: %s", exc)
+        return None
+
+
 def user_search_response(svc: Services, member_id: str, text: str) -> tuple[int, str]:
     """(status, JSON): `[{"id": 7, "name": "Иванов Иван"}, …]`, or an error in Russian."""
     text = " ".join(text.split())[:100]
@@ -86,5 +104,21 @@ def user_search_response(svc: Services, member_id: str, text: str) -> tuple[int,
         found = gateway.search_users(text, FOUND_LIMIT)
     except BitrixError as exc:
         log.warning("user search on the settings page: %s", exc)
+        return 502, json.dumps({"error": "Битрикс24 не ответил на поиск."}, ensure_ascii=False)
+    return 200, json.dumps([{"id": i, "name": n} for i, n in found], ensure_ascii=False)
+
+
+def group_search_response(svc: Services, member_id: str, text: str) -> tuple[int, str]:
+    """(status, JSON): `[{"id": 12, "name": "Клиент: Ромашка"}, …]`, or an error in Russian."""
+    text = " ".join(text.split())[:100]
+    if len(text) < MIN_QUERY:
+        return 200, "[]"
+    gateway = svc.gateway_for(member_id)
+    if gateway is None:
+        return 503, json.dumps({"error": "Портал не подключён."}, ensure_ascii=False)
+    try:
+        found = search_groups(gateway.client, text, FOUND_LIMIT)
+    except BitrixError as exc:
+        log.warning("workgroup search on the settings page: %s", exc)
         return 502, json.dumps({"error": "Битрикс24 не ответил на поиск."}, ensure_ascii=False)
     return 200, json.dumps([{"id": i, "name": n} for i, n in found], ensure_ascii=False)

@@ -6,6 +6,7 @@ carries the signed session token `s` in its query string or form, never a cookie
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,11 @@ from b24app.pages.auth import (
 )
 from b24app.pages.dashboard import build_dashboard
 from b24app.pages.refusals import PageAuthError
-from b24app.pages.settings_page import settings_response, user_search_response
+from b24app.pages.settings_page import (
+    group_search_response,
+    settings_response,
+    user_search_response,
+)
 from b24app.pages.taskpage import build_task_page
 from b24app.reporting.billing import build_month_report
 from b24app.reporting.files import FILE_FORMATS, report_file
@@ -196,13 +201,29 @@ def settings_page() -> Response:
     return _render("page_settings.html", ctx, status, **values)
 
 
+# the pickers show an answer's `error` to whoever typed: Russian, like the page
+_FORBIDDEN = json.dumps({"error": "Поиск доступен только администраторам."}, ensure_ascii=False)
+
+
 @bp.get("/b24/app/users")
 def user_search() -> Response:
     """The settings page's people picker: portal users whose name starts with `q` (admins)."""
     ctx = _context()
     if not ctx.viewer.is_admin or ctx.company is not None:
-        return Response('{"error": "forbidden"}', status=403, mimetype="application/json")
+        return Response(_FORBIDDEN, status=403, mimetype="application/json")
     status, body = user_search_response(
+        _services(), ctx.portal.member_id, request.args.get("q", "")
+    )
+    return Response(body, status=status, mimetype="application/json")
+
+
+@bp.get("/b24/app/groups")
+def group_search() -> Response:
+    """The settings page's workgroup picker: workgroups whose name contains `q` (admins)."""
+    ctx = _context()
+    if not ctx.viewer.is_admin or ctx.company is not None:
+        return Response(_FORBIDDEN, status=403, mimetype="application/json")
+    status, body = group_search_response(
         _services(), ctx.portal.member_id, request.args.get("q", "")
     )
     return Response(body, status=status, mimetype="application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from b24sandbox.clock import iso
@@ -182,6 +183,7 @@ def department_get(ctx: CallContext, params: Any) -> Any:
 
 
 def group_out(group: Group) -> dict[str, Any]:
+    visible = "Y" if group.visible else "N"
     return {
         "ID": str(group.id),
         "SITE_ID": "s1",
@@ -190,7 +192,7 @@ def group_out(group: Group) -> dict[str, Any]:
         "DATE_CREATE": iso(group.date_create),
         "DATE_UPDATE": iso(group.date_create),
         "ACTIVE": "Y",
-        "VISIBLE": "N",
+        "VISIBLE": visible,
         "OPENED": "N",
         "CLOSED": "N",
         "SUBJECT_ID": "1",
@@ -208,26 +210,54 @@ def _group_get(group: Group, name: str) -> tuple[str, Any]:
         "NAME": ("str", group.name),
         "OWNER_ID": ("int", group.owner_id),
         "ACTIVE": ("bool", True),
+        "VISIBLE": ("bool", group.visible),
         "IS_EXTRANET": ("bool", group.extranet),
     }
     return values[name]
 
 
+# core: modules/socialnetwork/classes/general/rest.php (CSocNetLogRestService::$arAllowedOperations,
+# checkGroupFilter): a key whose prefix is not one of these is dropped, and so is
+# CHECK_PERMISSIONS (the method sets it itself).
+_GROUP_OPS = {"", "!", "<", "<=", ">", ">=", "><", "!><", "?", "=", "!=", "%", "!%"}
+_PREFIX = re.compile(r"([^a-zA-Z]*)(.*)", re.DOTALL)
+
+
+def _group_filter(flt: Any) -> dict[str, Any]:
+    if not isinstance(flt, dict):
+        return {}
+    kept: dict[str, Any] = {}
+    for key, value in flt.items():
+        found = _PREFIX.fullmatch(str(key))
+        if found and found[1] in _GROUP_OPS and found[2].upper() != "CHECK_PERMISSIONS":
+            kept[str(key)] = value
+    return kept
+
+
 def _visible_groups(state: PortalState, user_id: int, admin: bool) -> list[Group]:
+    """core: classes/mysql/group.php (CSocNetGroup::GetList with CHECK_PERMISSIONS): VISIBLE='Y'
+    groups, UNION the VISIBLE='N' ones the caller is a member of (owner, moderator, member)."""
     groups = sorted(state.groups.values(), key=lambda g: g.id)
-    return [g for g in groups if admin or user_id in g.members]
+    return [g for g in groups if admin or g.visible or user_id in g.members]
 
 
+# docs: api-reference/sonet-group/sonet-group-get.md; core: classes/general/rest.php
+# (CSocNetLogRestService::getGroup): IS_ADMIN=Y counts only from a portal admin, ORDER defaults
+# to ID DESC, GROUP_ID adds `ID = GROUP_ID`, 50 a page.
 @methods.add("sonet_group.get", scope="sonet_group")
 def sonet_group_get(ctx: CallContext, params: Any) -> Any:
     admin = str(arg(params, "IS_ADMIN", "N")).upper() == "Y" and ctx.core.is_admin(ctx.user_id)
-    flt = arg(params, "FILTER") or {}
+    flt = _group_filter(arg(params, "FILTER"))
+    group_id = str(arg(params, "GROUP_ID", "") or "")
+    if group_id.isdigit() and int(group_id) > 0:
+        flt["ID"] = int(group_id)
     rows = [
         g
         for g in _visible_groups(ctx.core.state, ctx.user_id, admin)
         if matches(g, flt, _group_get)
     ]
-    rows = apply_order(rows, arg(params, "ORDER"), _group_get)
+    order = arg(params, "ORDER")
+    rows = apply_order(rows, order if isinstance(order, dict) else {"ID": "DESC"}, _group_get)
     chunk, nxt, total = page(rows, arg(params, "start"))
     return ListResult([group_out(g) for g in chunk], total, nxt)
 

@@ -33,6 +33,8 @@ PAGES = [
     ("client-view", "anna", "DEFAULT", None, "#client-tasks"),
     ("client-task", "anna", "TASK_VIEW_TAB", "refused", "#problems"),
     ("settings", "admin", "DEFAULT", {"page": "settings"}, "form.settings-form"),
+    # the workgroup picker: a client's group as a named chip with its number
+    ("settings-groups", "admin", "DEFAULT", {"page": "settings"}, ".people.groups .chip-id"),
 ]
 
 OVERFLOW_JS = """

@@ -318,3 +318,118 @@ def test_a_client_row_is_saved_with_its_people(fresh: Scenario) -> None:
     assert saved["supervisor_ids"] == [ivan]
     assert services.config.client_named("АО Василёк") is not None
     assert "Лютиков Борис" in page.text  # the chip, as the people picker lists people
+
+
+# -- workgroups by name -------------------------------------------------------------------------
+def test_workgroups_are_found_by_part_of_their_name(fresh: Scenario) -> None:
+    """sonet_group.get FILTER[%NAME] (docs: api-reference/sonet-group/sonet-group-get.md): any
+    part of the name, any letter case; the admin's token sees secret groups with IS_ADMIN=Y."""
+    hidden = fresh.portal.add_group("Секретный проект Лютика", owner_id=fresh.users["maria"])
+    token = _admin_token(fresh)
+    url = f"{fresh.stack.url}/b24/app/groups"
+    found = requests.get(url, params={"s": token, "q": "лютик"}, timeout=30)
+    assert found.status_code == 200
+    assert found.json() == [
+        {"id": fresh.group, "name": "ИП Лютик"},
+        {"id": hidden, "name": "Секретный проект Лютика"},
+    ]
+    assert requests.get(url, params={"s": token, "q": "л"}, timeout=30).json() == []
+    asked = fresh.portal.requests_for("sonet_group.get")
+    assert asked, "the names come from the portal's sonet_group.get"
+
+
+def test_a_client_cannot_search_workgroups(fresh: Scenario) -> None:
+    page = requests.post(
+        fresh.handler_url(), data=fresh.frame_form(fresh.users["anna"]), timeout=30
+    )
+    match = re.search(r'name="s" value="([^"]+)"|[?&]s=([^&"]+)', page.text)
+    assert match
+    token = match.group(1) or match.group(2)
+    answer = requests.get(
+        f"{fresh.stack.url}/b24/app/groups", params={"s": token, "q": "Лютик"}, timeout=30
+    )
+    assert answer.status_code == 403
+    assert answer.json() == {"error": "Поиск доступен только администраторам."}
+    assert not fresh.portal.requests_for("sonet_group.get")
+
+
+def _settings_page(scenario: Scenario) -> str:
+    token = _admin_token(scenario)
+    page = requests.get(f"{scenario.stack.url}/b24/app/settings", params={"s": token}, timeout=30)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _chip(page: str, name: str, group_id: int) -> str:
+    found = re.search(
+        rf'<li class="chip[^"]*" data-id="{group_id}"[^>]*>\s*'
+        rf'<input type="hidden" name="{re.escape(name)}" value="{group_id}">(.*?)</li>',
+        page,
+        re.DOTALL,
+    )
+    assert found, f"no chip for group {group_id} in {name}"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1).replace("&nbsp;", " ")).split())
+
+
+def test_a_clients_workgroup_is_shown_by_name_with_its_number(fresh: Scenario) -> None:
+    page = _settings_page(fresh)
+    assert _chip(page, "clients.1.group_ids", fresh.group) == f"ИП Лютик № {fresh.group} ×"
+    assert 'placeholder="Начните вводить название группы"' in page
+
+
+def test_a_workgroup_that_is_gone_is_shown_and_kept(fresh: Scenario) -> None:
+    """An id the portal no longer returns is named «группа N (не найдена)» and saved back as it
+    was: the admin removes it, the page does not."""
+    services = fresh.stack.services
+    lutik = services.config.clients[1]
+    gone = 9999
+    services.set_config(
+        dataclasses.replace(
+            services.config,
+            clients=(services.config.clients[0], dataclasses.replace(lutik, group_ids=(gone,))),
+        )
+    )
+    page = _settings_page(fresh)
+    assert _chip(page, "clients.1.group_ids", gone) == "группа 9999 (не найдена) ×"
+    saved = _post_settings(fresh, form_values(services.config))
+    assert saved.status_code == 200, saved.text
+    assert tomllib.loads(config_file(services.settings).read_text())["clients"][1]["group_ids"] == [
+        gone
+    ]
+
+
+def test_picked_workgroups_are_saved_as_ids(fresh: Scenario) -> None:
+    """Each chip submits one id; the file stores `group_ids` as before (a list of numbers)."""
+    services = fresh.stack.services
+    other = fresh.portal.add_group("Лютик: поддержка", [1], visible=True)
+    values = form_values(services.config)
+    form = [(k, v) for k, v in as_form(values) if k != "clients.1.group_ids"] + [
+        ("clients.1.group_ids", str(fresh.group)),
+        ("clients.1.group_ids", str(other)),
+    ]
+    token = _admin_token(fresh)
+    page = requests.post(
+        f"{fresh.stack.url}/b24/app/settings", data=[*form, ("s", token)], timeout=30
+    )
+    assert page.status_code == 200, page.text
+    saved = tomllib.loads(config_file(services.settings).read_text())
+    assert saved["clients"][1]["group_ids"] == [fresh.group, other]
+    assert services.config.clients[1].group_ids == (fresh.group, other)
+    assert _chip(page.text, "clients.1.group_ids", other) == f"Лютик: поддержка № {other} ×"
+
+
+def test_without_an_answer_a_workgroup_is_not_called_missing(fresh: Scenario) -> None:
+    """A portal that refuses sonet_group.get (a token without the `sonet_group` scope →
+    403 insufficient_scope) leaves the ids as they are: «группа N», not «не найдена»; the search
+    says in Russian that Bitrix24 did not answer."""
+    fresh.portal.fail_next(
+        "sonet_group.get", status=403, error="insufficient_scope", description="", times=2
+    )
+    page = _settings_page(fresh)
+    assert _chip(page, "clients.1.group_ids", fresh.group) == f"группа {fresh.group} ×"
+    token = _admin_token(fresh)
+    answer = requests.get(
+        f"{fresh.stack.url}/b24/app/groups", params={"s": token, "q": "Лютик"}, timeout=30
+    )
+    assert answer.status_code == 502
+    assert answer.json() == {"error": "Битрикс24 не ответил на поиск."}

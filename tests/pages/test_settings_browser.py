@@ -1,6 +1,6 @@
 """The settings page in headless Chromium inside the portal frame: an admin adds a client company
-with its responsible picked by name, a wrong value is answered in Russian next to its input, and
-the page fits the frame at 1000 and 400 px."""
+with its responsible and its workgroup picked by name, a wrong value is answered in Russian next
+to its input, and the page fits the frame at 1000 and 400 px (the pickers' suggestions open)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,35 @@ def test_an_admin_adds_a_client_with_its_responsible_picked_by_name(
     assert fresh.stack.services.config.client_named("АО Василёк") is not None
 
 
+def test_an_admin_picks_a_workgroup_by_name_and_removes_another(
+    browser: Any, fresh: Scenario
+) -> None:
+    support = fresh.portal.add_group("Лютик: поддержка сайта", owner_id=fresh.users["maria"])
+    context, _, frame = _settings(browser, fresh, 1000)
+    row = frame.locator(".client-row[data-row='1']")
+    picker = row.locator(".people.groups")
+    sync_api.expect(picker.locator(".chip")).to_have_text([f"ИП Лютик № {fresh.group} ×"])
+    search = row.locator("[id='clients.1.group_ids']")
+    search.press_sequentially("поддерж", delay=30)
+    suggestion = picker.locator(".suggestion", has_text="Лютик: поддержка сайта")
+    sync_api.expect(suggestion).to_contain_text(f"№ {support}")
+    suggestion.click()
+    picker.locator(f".chip[data-id='{fresh.group}'] .chip-remove").click()
+    sync_api.expect(picker.locator(".chip span")).to_have_text(["Лютик: поддержка сайта"])
+    sync_api.expect(picker.locator(".chip .chip-id")).to_have_text([f"№\xa0{support}"])
+    search.press_sequentially("нет такой", delay=10)
+    sync_api.expect(picker.locator(".suggestions .none")).to_have_text(
+        "Группы с таким названием не нашлись"
+    )
+    frame.locator("#save").click()
+    sync_api.expect(frame.locator("#saved")).to_be_visible()
+    context.close()
+
+    saved = tomllib.loads(config_file(fresh.stack.services.settings).read_text())
+    assert saved["clients"][1]["group_ids"] == [support]
+    assert fresh.stack.services.config.clients[1].group_ids == (support,)
+
+
 def test_a_wrong_value_is_answered_in_russian_next_to_its_input(
     browser: Any, fresh: Scenario
 ) -> None:
@@ -97,6 +126,12 @@ def test_a_wrong_value_is_answered_in_russian_next_to_its_input(
 def test_the_page_fits_the_portal_frame(browser: Any, fresh: Scenario, width: int) -> None:
     context, page, frame = _settings(browser, fresh, width)
     frame.locator("#add-client").click()  # an empty row too
+    fresh.portal.add_group("Лютик: очень длинное название рабочей группы для проверки ширины")
+    picker = frame.locator(".client-row[data-row='1'] .people.groups")
+    picker.locator(".people-search").press_sequentially("лютик", delay=20)
+    picker.locator(".suggestion").nth(1).click()  # a long name as a chip too
+    picker.locator(".people-search").press_sequentially("лютик", delay=20)
+    sync_api.expect(picker.locator(".suggestions")).to_be_visible()
     found = app_frame(page).evaluate(OVERFLOW)
     context.close()
     assert found == {"page": False, "cards": [], "narrow": []}

@@ -1,11 +1,23 @@
 /* The settings page: client rows and their own values added and removed, people picked by name
-   (the app's /b24/app/users asks the portal's user.search). Without it the form still submits
-   what is shown. */
+   (the app's /b24/app/users asks the portal's user.search) and workgroups by name
+   (/b24/app/groups asks sonet_group.get). Without it the form still submits what is shown. */
 (function () {
   "use strict";
   var form = document.getElementById("settings-form");
   if (!form) { return; }
   var usersUrl = form.getAttribute("data-users-url");
+  var groupsUrl = form.getAttribute("data-groups-url");
+
+  function isGroups(picker) { return picker.getAttribute("data-kind") === "groups"; }
+
+  function withNumber(element, picker, id) {
+    // a workgroup shows its number small beside the name, as in its address /workgroups/group/N/
+    if (!isGroups(picker)) { return; }
+    var number = document.createElement("small");
+    number.className = "chip-id"; number.textContent = "№\u00a0" + id;
+    element.appendChild(document.createTextNode(" "));
+    element.appendChild(number);
+  }
   var rows = document.getElementById("client-rows");
   var rowTemplate = document.getElementById("client-template");
 
@@ -46,7 +58,9 @@
     var remove = document.createElement("button");
     remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "×";
     remove.title = "Убрать"; remove.setAttribute("aria-label", "Убрать " + name);
-    chip.appendChild(hidden); chip.appendChild(label); chip.appendChild(remove);
+    chip.appendChild(hidden); chip.appendChild(label);
+    withNumber(chip, picker, id);
+    chip.appendChild(remove);
     chips.appendChild(chip);
   }
 
@@ -54,7 +68,8 @@
     list.innerHTML = "";
     if (!found.length) {
       var none = document.createElement("li");
-      none.className = "none"; none.textContent = "Никого не нашлось";
+      none.className = "none";
+      none.textContent = isGroups(picker) ? "Группы с таким названием не нашлись" : "Никого не нашлось";
       list.appendChild(none);
     }
     found.forEach(function (user) {
@@ -63,6 +78,7 @@
       pick.type = "button"; pick.className = "suggestion";
       pick.setAttribute("data-id", String(user.id));
       pick.textContent = user.name;
+      withNumber(pick, picker, String(user.id));
       pick.addEventListener("click", function () {
         addChip(picker, String(user.id), user.name);
         var search = picker.querySelector(".people-search");
@@ -80,7 +96,8 @@
     var list = picker.querySelector(".suggestions");
     var text = input.value.trim();
     if (text.length < 2) { list.hidden = true; return; }
-    fetch(usersUrl + "&q=" + encodeURIComponent(text), { credentials: "same-origin" })
+    var url = isGroups(picker) ? groupsUrl : usersUrl;
+    fetch(url + "&q=" + encodeURIComponent(text), { credentials: "same-origin" })
       .then(function (answer) { return answer.json(); })
       .then(function (found) {
         if (input.value.trim() !== text) { return; }
