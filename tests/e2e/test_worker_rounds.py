@@ -5,6 +5,7 @@ a time: the same comments (the regulation summary once per company), the same st
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +15,21 @@ from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.gateway import PortalGateway
 from b24app.bitrix.limits import RetryPolicy
 from b24demo.stack import LocalStack
+from b24sandbox.clock import PORTAL_TZ
 from bench.common import APP_USER, World, app_comments
 from rules.regulation import AppConfig, ClientCompany
 
 TASKS = 7  # every third one is refused (bench.common.World.add_task)
+# Both runs start at this portal time: the comments name the estimate deadline to the minute,
+# so two runs on the wall clock differ whenever a minute turns between them.
+START = datetime(2026, 11, 30, 10, 0, tzinfo=PORTAL_TZ).timestamp()
 
 
 def _run(tmp_path: Path, *, limit: int) -> tuple[dict[int, str], list[tuple[int, str]], int]:
     """(state per task, the app's comments per task, requests of the first round); tasks are
     numbered in the order they were set."""
-    with LocalStack(tmp_path, rate_limit=None, run_worker=False) as stack:
+    with LocalStack(tmp_path, rate_limit=None, run_worker=False, use_portal_clock=True) as stack:
+        stack.portal.clock.set_offset(START - time.time())
         stack.install()
         world = World.create(stack.portal)
         tasks = [world.add_task(n) for n in range(1, TASKS + 1)]

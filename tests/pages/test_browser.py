@@ -206,9 +206,12 @@ def test_a_title_opens_the_bitrix24_task_card(page: Any, scenario: Scenario) -> 
         ),
     )
     frame.locator("#mine").click()  # reload the frame, now with the portal's BX24
-    frame.locator("#mine").click()
+    sync_api.expect(frame.locator("h1")).to_contain_text("мои")
+    frame.locator("#mine").click()  # and back to every task (each click is a new page)
+    sync_api.expect(frame.locator("h1")).not_to_contain_text("мои")
+    sync_api.expect(frame.locator("html")).to_have_attribute("data-bx24", "yes")
     frame.locator(f"#estimate-queue tr[data-task='{task}'] a.task-title").click()
-    assert frame.locator("html").get_attribute("data-opened") == path
+    sync_api.expect(frame.locator("html")).to_have_attribute("data-opened", path)
 
 
 def test_an_internal_task_gets_one_quiet_line(page: Any, scenario: Scenario) -> None:
