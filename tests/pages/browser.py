@@ -73,6 +73,8 @@ def open_in_portal(
         page.goto(wrapper)
     frame = page.frame_locator("#app")
     frame.locator("main").wait_for()
+    # pages.js (deferred) has run: the month picker and the card links listen from here on
+    frame.locator("html[data-bx24]").wait_for(state="attached")
     return frame, answer.value.status
 
 
