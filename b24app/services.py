@@ -13,9 +13,14 @@ from b24app.applier import EffectApplier
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.features import AUTH_CONNECTOR
 from b24app.bitrix.gateway import PortalGateway
-from b24app.bitrix.limits import CallStats, RetryPolicy
+from b24app.bitrix.limits import (
+    INTERACTIVE_CALL_TIMEOUT_SECONDS,
+    INTERACTIVE_RETRY,
+    CallStats,
+    RetryPolicy,
+)
 from b24app.bitrix.oauth import OAuthServer
-from b24app.bitrix.transport import Transport
+from b24app.bitrix.transport import CALL_TIMEOUT_SECONDS, Transport
 from b24app.config.calendar import build_calendar
 from b24app.config.settings import Settings
 from b24app.redact import mask_url
@@ -150,16 +155,22 @@ class Services:
             return self.settings.webhook_url
         return portal.client_endpoint
 
-    def client_for(self, portal: Portal) -> BitrixClient:
+    def client_for(self, portal: Portal, *, interactive: bool = False) -> BitrixClient:
+        """The app's client for the portal. `interactive`: a person waits for the answer (a
+        page), so one attempt bounded by INTERACTIVE_CALL_TIMEOUT_SECONDS; the worker's and the
+        jobs' calls retry, their events wait in the inbox anyway."""
         gate = self._shared_gate(portal.member_id)
+        retry = INTERACTIVE_RETRY if interactive else self.retry
+        timeout = INTERACTIVE_CALL_TIMEOUT_SECONDS if interactive else CALL_TIMEOUT_SECONDS
         if portal.mode == "webhook" or self.settings.webhook_mode:
             return BitrixClient(
                 self.transport,
                 self.endpoint_for(portal),
                 None,
-                retry=self.retry,
+                retry=retry,
                 stats=self.stats,
                 gate=gate,
+                call_timeout=timeout,
             )
         tokens = PortalTokens(self.portals, self.oauth, portal.member_id)
         member_id = portal.member_id
@@ -167,10 +178,11 @@ class Services:
             self.transport,
             portal.client_endpoint,
             tokens,
-            retry=self.retry,
             stats=self.stats,
             gate=gate,
             on_connector_refused=lambda: self.features.mark_missing(member_id, AUTH_CONNECTOR),
+            retry=retry,
+            call_timeout=timeout,
         )
 
     def connector_for(self, portal: Portal) -> str:
@@ -189,7 +201,8 @@ class Services:
         settings = self.settings
         return SharedRateGate(self.db, member_id, settings.requests_per_second, settings.burst)
 
-    def gateway_for(self, member_id: str) -> PortalGateway | None:
+    def gateway_for(self, member_id: str, *, interactive: bool = False) -> PortalGateway | None:
+        """The portal's gateway; `interactive` for a page's reads (see client_for)."""
         portal = self.portals.get(member_id)
         if portal is None or portal.status == "uninstalled":
             return None
@@ -197,7 +210,7 @@ class Services:
             return self._gateway_factory(member_id)
         webhook = portal.mode == "webhook" or self.settings.webhook_mode
         return PortalGateway(
-            self.client_for(portal),
+            self.client_for(portal, interactive=interactive),
             portal.user_id,
             connector=self.connector_for(portal),
             notify_client_id=self.settings.auth_connector if webhook else "",

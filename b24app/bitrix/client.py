@@ -32,7 +32,7 @@ from b24app.bitrix.errors import (
     typed_error,
 )
 from b24app.bitrix.limits import OPERATING_WAIT_IN_PLACE_SECONDS, CallStats, RetryPolicy
-from b24app.bitrix.transport import Transport
+from b24app.bitrix.transport import CALL_TIMEOUT_SECONDS, Transport
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class BitrixClient:
         stats: CallStats | None = None,
         gate: Callable[[], float] | None = None,
         on_connector_refused: Callable[[], None] | None = None,
+        call_timeout: float = CALL_TIMEOUT_SECONDS,
     ) -> None:
         self.transport = transport
         self.gate = gate  # b24app.storage.rate_gate.SharedRateGate with several instances
@@ -82,6 +83,7 @@ class BitrixClient:
         # told when the plan refuses `auth_connector` (WRONG_LICENSE), so the portal's features
         # are corrected; the request itself is sent again without it
         self.on_connector_refused = on_connector_refused
+        self.call_timeout = call_timeout  # a page's reads: limits.INTERACTIVE_CALL_TIMEOUT_SECONDS
 
     def call(
         self, method: str, params: Mapping[str, Any] | None = None, *, connector: str = ""
@@ -230,7 +232,7 @@ class BitrixClient:
         self.stats.requests += 1
         self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
         try:
-            return self.transport.post(self.endpoint, method, params)
+            return self.transport.post(self.endpoint, method, params, timeout=self.call_timeout)
         except (RuntimeError, aiohttp.ClientError, TimeoutError, OSError) as exc:
             # fast-bitrix24 already retried connection errors and 5xx before giving up
             self.stats.errors += 1

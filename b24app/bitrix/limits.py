@@ -15,6 +15,12 @@ from typing import Any
 # the inbox with its retry time (a block can last up to 10 minutes: docs limits.md).
 OPERATING_WAIT_IN_PLACE_SECONDS = 5.0
 
+# A person is waiting for a page: a portal read behind it either answers within this or the
+# page goes on without it («Битрикс24 не ответил», names from what is stored). Without a bound,
+# fast-bitrix24's own connection retries (~17 s) times the worker's attempts kept the settings
+# page of a portal that was down loading for 50 s. Bitrix answers such reads in well under 1 s.
+INTERACTIVE_CALL_TIMEOUT_SECONDS = 4.0
+
 
 @dataclass(slots=True)
 class RetryPolicy:
@@ -28,6 +34,11 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         jitter = 0.5 + random.random() / 2  # noqa: S311 - jitter, not security
         return float(min(self.max_delay, self.base_delay * 2**attempt) * jitter)
+
+
+# One try for a page's reads: fast-bitrix24 already retries a 5xx or a dropped connection
+# inside the call, and a person would rather see the page without the portal's answer.
+INTERACTIVE_RETRY = RetryPolicy(attempts=1)
 
 
 @dataclass(slots=True)

@@ -69,8 +69,18 @@ class Transport:
     def window(self, endpoint: str) -> OperatingWindows:
         return self.windows.setdefault(endpoint, OperatingWindows())
 
-    def post(self, endpoint: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._loop.run(self._post(endpoint, method, dict(params)))
+    def post(
+        self,
+        endpoint: str,
+        method: str,
+        params: Mapping[str, Any],
+        *,
+        timeout: float = CALL_TIMEOUT_SECONDS,
+    ) -> dict[str, Any]:
+        """One request; a request not answered within `timeout` (fast-bitrix24's retries
+        included) is cancelled and raises TimeoutError."""
+        coro = self._post(endpoint, method, dict(params))
+        result: dict[str, Any] = self._loop.run(coro, timeout)
         return result
 
     async def _post(self, endpoint: str, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from b24app.bitrix.errors import (
     PortalUnavailableError,
     RateLimitedError,
 )
-from b24app.bitrix.limits import RetryPolicy
+from b24app.bitrix.limits import INTERACTIVE_CALL_TIMEOUT_SECONDS, RetryPolicy
 from b24app.bitrix.mapping import user_facts
 from b24app.pages.refusals import (
     EXPIRED,
@@ -154,6 +154,7 @@ def verify_frame_post(svc: Services, post: FramePost) -> tuple[Portal, Viewer]:
         ViewerTokens(post.auth_id),
         retry=RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0),
         stats=svc.stats,
+        call_timeout=INTERACTIVE_CALL_TIMEOUT_SECONDS,  # «не отвечает» in seconds, not ~17 s
     )
     try:
         answer = client.batch({"user": ("user.current", {}), "admin": ("user.admin", {})})

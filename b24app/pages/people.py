@@ -35,7 +35,7 @@ def user_names(svc: Services, member_id: str, user_ids: Iterable[int | None]) ->
         return {}
     names = stored_names(svc, member_id, wanted)
     missing = [i for i in wanted if not names.get(i)][:_PAGE]
-    gateway = svc.gateway_for(member_id) if missing else None
+    gateway = svc.gateway_for(member_id, interactive=True) if missing else None
     if gateway is not None:
         try:
             names.update({int(k): v.name for k, v in gateway.load_users(missing).items()})

@@ -7,12 +7,12 @@ import json
 import logging
 from typing import Any
 
-from b24app.bitrix.errors import BitrixError
+from b24app.bitrix.errors import BitrixError, PortalUnavailableError
 from b24app.bitrix.groups import group_names, search_groups
 from b24app.pages.auth import Viewer
 from b24app.pages.client_rows import ClientRow
 from b24app.pages.configdoc import config_file, config_to_document, save_document
-from b24app.pages.people import user_names
+from b24app.pages.people import stored_names, user_names
 from b24app.pages.samples import message_samples
 from b24app.pages.settings_fields import WEEKDAYS, client_fields, override_fields, sections
 from b24app.pages.settings_form import (
@@ -48,6 +48,7 @@ def settings_response(
             svc.set_config(save_document(path, config_to_document(config), author, svc.now()))
             log.info("settings saved to %s by user %s", path, viewer.user_id)
             values, saved = form_values(svc.config), True
+    names, answered = _names(svc, member_id, people_shown(values))
     return 400 if errors else 200, {
         "values": values,
         "errors": errors,
@@ -57,24 +58,29 @@ def settings_response(
         "client_fields": client_fields(),
         "override_fields": override_fields(),
         "weekdays": WEEKDAYS,
-        "names": _names(svc, member_id, people_shown(values)),
-        "groups": _group_names(svc, member_id, groups_shown(values)),
+        "names": names,
+        "groups": _group_names(svc, member_id, groups_shown(values)) if answered else None,
         "empty_row": ClientRow(),
         "samples": message_samples(svc.now(), svc.config.regulation),
     }
 
 
-def _names(svc: Services, member_id: str, user_ids: set[int]) -> dict[int, str]:
-    """«Фамилия Имя», as the people picker finds them; the pages' cached names if the portal
-    does not answer."""
-    gateway = svc.gateway_for(member_id) if user_ids else None
-    if gateway is not None:
-        try:
-            listed = {int(k): v for k, v in gateway.listed_names(user_ids).items()}
-            return user_names(svc, member_id, user_ids - set(listed)) | listed
-        except BitrixError as exc:
-            log.warning("user names for the settings page: %s", exc)
-    return user_names(svc, member_id, user_ids)
+def _names(svc: Services, member_id: str, user_ids: set[int]) -> tuple[dict[int, str], bool]:
+    """(«Фамилия Имя», as the people picker finds them; whether the portal answered). If it did
+    not, the names the pages stored, and the page asks the portal nothing more: each further read
+    would wait out INTERACTIVE_CALL_TIMEOUT_SECONDS again."""
+    gateway = svc.gateway_for(member_id, interactive=True) if user_ids else None
+    if gateway is None:
+        return user_names(svc, member_id, user_ids), True
+    try:
+        listed = {int(k): v for k, v in gateway.listed_names(user_ids).items()}
+    except BitrixError as exc:
+        log.warning("user names for the settings page: %s", exc)
+        if isinstance(exc, PortalUnavailableError):
+            stored = stored_names(svc, member_id, user_ids)
+            return {i: stored.get(i) or f"#{i}" for i in user_ids}, False
+        return user_names(svc, member_id, user_ids), True
+    return user_names(svc, member_id, user_ids - set(listed)) | listed, True
 
 
 def _group_names(svc: Services, member_id: str, group_ids: set[int]) -> dict[int, str] | None:
@@ -82,7 +88,7 @@ def _group_names(svc: Services, member_id: str, group_ids: set[int]) -> dict[int
     portal was not asked or did not answer (then no group is called missing)."""
     if not group_ids:
         return {}
-    gateway = svc.gateway_for(member_id)
+    gateway = svc.gateway_for(member_id, interactive=True)
     if gateway is None:
         return None
     try:
@@ -97,7 +103,7 @@ def user_search_response(svc: Services, member_id: str, text: str) -> tuple[int,
     text = " ".join(text.split())[:100]
     if len(text) < MIN_QUERY:
         return 200, "[]"
-    gateway = svc.gateway_for(member_id)
+    gateway = svc.gateway_for(member_id, interactive=True)
     if gateway is None:
         return 503, json.dumps({"error": "Портал не подключён."}, ensure_ascii=False)
     try:
@@ -113,7 +119,7 @@ def group_search_response(svc: Services, member_id: str, text: str) -> tuple[int
     text = " ".join(text.split())[:100]
     if len(text) < MIN_QUERY:
         return 200, "[]"
-    gateway = svc.gateway_for(member_id)
+    gateway = svc.gateway_for(member_id, interactive=True)
     if gateway is None:
         return 503, json.dumps({"error": "Портал не подключён."}, ensure_ascii=False)
     try:

@@ -53,7 +53,7 @@ class Harness:
         self.services = Services(
             Settings(data_dir=tmp_path), config, clock=lambda: self.now.timestamp()
         )
-        self.services.gateway_for = lambda member_id: self.portal  # type: ignore[assignment,method-assign,return-value]
+        self.services.gateway_for = lambda member_id, **_: self.portal  # type: ignore[assignment,method-assign]
         self.worker = Worker(self.services)
         self.seq = 0
 

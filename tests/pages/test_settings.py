@@ -6,12 +6,14 @@ import dataclasses
 import re
 import tomllib
 from datetime import date, time
+from time import monotonic as time_now
 from typing import Any
 
 import pytest
 import requests
 from werkzeug.datastructures import MultiDict
 
+from b24app.bitrix.limits import INTERACTIVE_CALL_TIMEOUT_SECONDS
 from b24app.config.regulation import load_app_config, parse_app_config
 from b24app.pages.client_rows import ClientRow
 from b24app.pages.configdoc import config_file, config_to_document
@@ -433,3 +435,30 @@ def test_without_an_answer_a_workgroup_is_not_called_missing(fresh: Scenario) ->
     )
     assert answer.status_code == 502
     assert answer.json() == {"error": "Битрикс24 не ответил на поиск."}
+
+
+@pytest.mark.slow
+def test_a_portal_that_is_down_costs_the_settings_page_one_bounded_read(fresh: Scenario) -> None:
+    """With a session link the page needs no portal call to let the admin in; its name lookups
+    then meet a portal that does not answer. One read, bounded by the page timeout, and the page
+    renders with the stored names and plain group chips (it was 50 s of retries of three reads);
+    the people search answers «не ответил» after one bounded read too (it was ~17 s)."""
+    token = _admin_token(fresh)
+    fresh.portal.set_unreachable(600)
+    stats = fresh.stack.services.stats
+    before = stats.requests
+    started = time_now()
+    page = requests.get(f"{fresh.stack.url}/b24/app/settings", params={"s": token}, timeout=60)
+    took = time_now() - started
+    assert page.status_code == 200
+    assert stats.requests - before == 1  # the groups are not asked after the names failed
+    assert took < 2 * INTERACTIVE_CALL_TIMEOUT_SECONDS
+    assert _chip(page.text, "clients.1.group_ids", fresh.group) == f"группа {fresh.group} ×"
+    before, started = stats.requests, time_now()
+    answer = requests.get(
+        f"{fresh.stack.url}/b24/app/users", params={"s": token, "q": "Иван"}, timeout=60
+    )
+    assert answer.status_code == 502
+    assert answer.json() == {"error": "Битрикс24 не ответил на поиск."}
+    assert stats.requests - before == 1
+    assert time_now() - started < 2 * INTERACTIVE_CALL_TIMEOUT_SECONDS

@@ -294,7 +294,7 @@ def test_comment_stored_before_0004_is_handled_after_the_upgrade(
     db.dispose()
     settings = Settings(data_dir=tmp_path, database_url=db_url, encryption_keys=generate_key())
     services = Services(settings, CONFIG, clock=NOW.timestamp)
-    services.gateway_for = lambda member_id: portal  # type: ignore[assignment,method-assign,return-value]
+    services.gateway_for = lambda member_id, **_: portal  # type: ignore[assignment,method-assign]
     services.task_store(MEMBER).save(task_record(TaskState.AWAITING_ESTIMATE), [], shadow=False)
     Worker(services).drain_all()
     history = [r["decision"] for r in services.task_store(MEMBER).history(TASK)]
