@@ -12,9 +12,10 @@ _BARE_LINK_RE = re.compile(r"https?://[^\s\[\]<>\"'«»]+", re.IGNORECASE)
 _CHAT_QUOTE_LINE_RE = re.compile(r"^[ \t]*>+(.*)$", re.MULTILINE)
 _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MULTILINE | re.DOTALL)
 _LINK_TAIL = ".,;:!?)»"
-# A signature on its own lines after the text: a «--» line, «С уважением, …», «Отправлено с iPhone».
+# A signature on its own lines after the text: a «--» line (the mail delimiter «-- »; a longer
+# line of dashes separates text, which is read), «С уважением, …», «Отправлено с iPhone».
 _SIGNATURE_RE = re.compile(
-    r"\n[ \t]*(?:[-—–]{2,}[ \t]*(?:\n|$)|с уважением|с наилучшими пожеланиями|best regards"
+    r"\n[ \t]*(?:--[ \t]*(?:\n|$)|с уважением|с наилучшими пожеланиями|best regards"
     r"|kind regards|regards,|отправлено с |sent from )[\s\S]*$"
 )
 

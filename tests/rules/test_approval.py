@@ -246,6 +246,17 @@ PHRASING = [
     pytest.param(
         "Согласна\nОтправлено с iPhone", approval.CONSENT_WITHOUT_WORD, id="agree-sent-from-phone"
     ),
+    # a separator line is no signature delimiter («--» is): what follows it is read
+    pytest.param(
+        "Согласовано.\n---\nТолько без третьего пункта",
+        approval.RESERVATION,
+        id="separator-then-reservation",
+    ),
+    pytest.param(
+        "Согласовано\n——\nНо срок сдвиньте на пятницу",
+        approval.RESERVATION,
+        id="dashes-then-reservation",
+    ),
 ]
 
 

@@ -126,6 +126,9 @@ REMARKS = [
     ),
     pytest.param("Принято\n--\nМария, ООО «Ромашка»", Remark.ACCEPTANCE, id="accepted-dashes"),
     pytest.param(
+        "Спасибо!\n-----\nНо выгрузка снова не работает", Remark.DEFECT, id="separator-then-defect"
+    ),
+    pytest.param(
         "Не работает кнопка" + SIGNATURE,
         Remark.DEFECT,
         id="defect-signed",
