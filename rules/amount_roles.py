@@ -34,6 +34,7 @@ _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 _APPROX = "|".join(re.escape(w) for w in APPROXIMATELY)
 _LEAD_RE = re.compile(rf"[\s:—–-]*(?:(?:{_APPROX})[\s:—–-]*)*")
 _APPROX_BEFORE_RE = re.compile(rf"(?<![\w])(?:{_APPROX})[\s:—–-]*$")
+_AT_LEAST_AFTER_RE = re.compile(rf"[\s,—–-]*не\s+(?:{'|'.join(sorted(AT_LEAST))})(?![а-я])")
 
 
 def is_approximate(text: str, amount: Amount) -> bool:
@@ -122,7 +123,11 @@ def _is_open(text: str, amount: Amount, context: _Context) -> bool:
     negated = before[:1] == ["не"]
     lower_bound = bool(set(before[-1:]) & (AT_LEAST if negated else OPEN_BEFORE))
     starts_from = text.startswith("от ", amount.start)
-    return starts_from or lower_bound or bool(set(words(context.suffix)[:3]) & OPEN_AFTER)
+    # «2 часа не больше» bounds it; «2 часа, не меньше» does not (past the clause's comma too)
+    after = words(context.suffix)[:3]
+    open_after = any(w in OPEN_AFTER and after[i - 1 : i] != ["не"] for i, w in enumerate(after))
+    at_least_after = _AT_LEAST_AFTER_RE.match(text, amount.end) is not None
+    return starts_from or lower_bound or open_after or at_least_after
 
 
 def _is_replaced(context: _Context) -> bool:

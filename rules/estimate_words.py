@@ -34,7 +34,7 @@ TERM = _vocabulary(
 ALTERNATIVE = _vocabulary("или либо максимум макс не более до")
 # «не менее 1 часа», «от 1 часа», «1 час и больше», «1 ч на каждую форму»: no upper bound, or a
 # price per piece: nobody can approve or auto-accept it, the integrator is asked.
-OPEN_BEFORE = _vocabulary("от минимум минимально больше более")  # not after «не»: «не более»
+OPEN_BEFORE = _vocabulary("от минимум минимально больше более свыше")  # not after «не»: «не более»
 AT_LEAST = _vocabulary("менее меньше")  # only after «не»: «меньше часа» is an upper bound
 OPEN_AFTER = _vocabulary(
     "больше более дольше минимум небольшим каждую каждый каждое каждого каждой каждые штуку единицу"

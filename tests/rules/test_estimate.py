@@ -361,6 +361,23 @@ PHRASING = [
         id="per-piece",
     ),
     pytest.param(
+        "Оценка: свыше 3 часов",
+        Unreadable(UNREADABLE_VAGUE, "оценка: свыше 3 часов"),
+        id="above",
+    ),
+    pytest.param(
+        "Оценка: 2 часа, не меньше",
+        Unreadable(UNREADABLE_VAGUE, "оценка: 2 часа, не меньше"),
+        id="no-less-after",
+    ),
+    pytest.param(
+        "Оценка: 2 часа не менее",
+        Unreadable(UNREADABLE_VAGUE, "оценка: 2 часа не менее"),
+        id="no-less-after-bare",
+    ),
+    pytest.param("Оценка: 2 часа, не больше", _est(120), id="no-more-after"),
+    pytest.param("Оценка: 2 часа не больше", _est(120), id="no-more-after-bare"),
+    pytest.param(
         "Оценка: анализ 30 мин, разработка от 2 часов",
         Unreadable(UNREADABLE_VAGUE, "оценка: анализ 30 мин, разработка от 2 часов"),
         id="breakdown-with-open-part",
