@@ -13,10 +13,12 @@ _CHAT_QUOTE_LINE_RE = re.compile(r"^[ \t]*>+(.*)$", re.MULTILINE)
 _CHAT_QUOTE_BLOCK_RE = re.compile(r"^-{20,}[ \t]*\n(.*?)\n-{20,}[ \t]*$", re.MULTILINE | re.DOTALL)
 _LINK_TAIL = ".,;:!?)»"
 # A signature on its own lines after the text: a «--» line (the mail delimiter «-- »; a longer
-# line of dashes separates text, which is read), «С уважением, …», «Отправлено с iPhone».
+# line of dashes separates text, which is read), «С уважением, …», «Отправлено с iPhone». It runs
+# to the end, or to a postscript under it («P.S.», «ПС», «ЗЫ»), which is the writer's text again.
+_POSTSCRIPT = r"\n[ \t]*(?:p\.?\s*(?:p\.?\s*)?s(?![a-z])|п\.?с(?![а-я])|зы(?![а-я]))"
 _SIGNATURE_RE = re.compile(
-    r"\n[ \t]*(?:--[ \t]*(?:\n|$)|с уважением|с наилучшими пожеланиями|best regards"
-    r"|kind regards|regards,|отправлено с |sent from )[\s\S]*$"
+    r"\n[ \t]*(?:--[ \t]*(?=\n|$)|с уважением|с наилучшими пожеланиями|best regards"
+    rf"|kind regards|regards,|отправлено с |sent from )(?:(?!{_POSTSCRIPT})[\s\S])*"
 )
 
 # Tags that sit inside a word: stripping them must not split it («Со[B]гла[/B]совано»).

@@ -257,6 +257,12 @@ PHRASING = [
         approval.RESERVATION,
         id="dashes-then-reservation",
     ),
+    # a postscript under the signature is the client's own words again
+    pytest.param(
+        "Согласовано" + SIGNATURE + "\nP.S. Срок сдвиньте на пятницу",
+        approval.RESERVATION,
+        id="signed-then-postscript",
+    ),
 ]
 
 

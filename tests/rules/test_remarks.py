@@ -129,6 +129,16 @@ REMARKS = [
         "Спасибо!\n-----\nНо выгрузка снова не работает", Remark.DEFECT, id="separator-then-defect"
     ),
     pytest.param(
+        "Спасибо!" + SIGNATURE + "\nP.S. Выгрузка не работает",
+        Remark.DEFECT,
+        id="signed-then-postscript",
+    ),
+    pytest.param(
+        "Спасибо!" + SIGNATURE + "\nЗЫ. Отчёт пустой, почините",
+        Remark.DEFECT,
+        id="signed-then-zy",
+    ),
+    pytest.param(
         "Не работает кнопка" + SIGNATURE,
         Remark.DEFECT,
         id="defect-signed",
@@ -161,6 +171,9 @@ ANSWER_EXPECTED = [
     pytest.param("Логин для 1С: admin, пароль отправила в чат", True, id="new-information"),
     pytest.param("Ознакомлена. А где посмотреть тарифы?", True, id="ack-with-question"),
     pytest.param("Спасибо, что исправили!", False, id="thanks-for-fixing"),
+    pytest.param(
+        "Спасибо!" + SIGNATURE + "\nПС: а отчёт за март где?", True, id="signed-then-postscript"
+    ),
     pytest.param(
         "Спасибо!" + SIGNATURE,
         False,
