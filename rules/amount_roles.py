@@ -34,6 +34,8 @@ _WORD_RE = re.compile(r"[a-zа-я0-9]+(?:-[a-zа-я0-9]+)*")
 _APPROX = "|".join(re.escape(w) for w in APPROXIMATELY)
 _LEAD_RE = re.compile(rf"[\s:—–-]*(?:(?:{_APPROX})[\s:—–-]*)*")
 _APPROX_BEFORE_RE = re.compile(rf"(?<![\w])(?:{_APPROX})[\s:—–-]*$")
+_PLUS_BEFORE_RE = re.compile(r"\d\s*\+\s*$")
+_PLUS_AFTER_RE = re.compile(r"\s*\+(?!\s*\w)")
 _AT_LEAST_AFTER_RE = re.compile(rf"[\s,—–-]*не\s+(?:{'|'.join(sorted(AT_LEAST))})(?![а-я])")
 
 
@@ -127,7 +129,11 @@ def _is_open(text: str, amount: Amount, context: _Context) -> bool:
     after = words(context.suffix)[:3]
     open_after = any(w in OPEN_AFTER and after[i - 1 : i] != ["не"] for i, w in enumerate(after))
     at_least_after = _AT_LEAST_AFTER_RE.match(text, amount.end) is not None
-    return starts_from or lower_bound or open_after or at_least_after
+    # «3+ часа», «3 часа+»: and more (a «+» between two amounts adds them: «3 ч+30 мин»)
+    plus = bool(
+        _PLUS_BEFORE_RE.search(text, 0, amount.start) or _PLUS_AFTER_RE.match(text, amount.end)
+    )
+    return starts_from or lower_bound or open_after or at_least_after or plus
 
 
 def _is_replaced(context: _Context) -> bool:

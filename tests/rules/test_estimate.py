@@ -378,6 +378,13 @@ PHRASING = [
     pytest.param("Оценка: 2 часа, не больше", _est(120), id="no-more-after"),
     pytest.param("Оценка: 2 часа не больше", _est(120), id="no-more-after-bare"),
     pytest.param(
+        "Оценка: 3+ часа", Unreadable(UNREADABLE_VAGUE, "оценка: 3+ часа"), id="plus-glued-before"
+    ),
+    pytest.param(
+        "Оценка: 3 часа+", Unreadable(UNREADABLE_VAGUE, "оценка: 3 часа+"), id="plus-glued-after"
+    ),
+    pytest.param("Оценка: 3 ч+30 мин", _est(210, parts=(180, 30)), id="plus-between-parts"),
+    pytest.param(
         "Оценка: анализ 30 мин, разработка от 2 часов",
         Unreadable(UNREADABLE_VAGUE, "оценка: анализ 30 мин, разработка от 2 часов"),
         id="breakdown-with-open-part",
