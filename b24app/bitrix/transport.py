@@ -77,17 +77,21 @@ class Transport:
         *,
         timeout: float = CALL_TIMEOUT_SECONDS,
     ) -> dict[str, Any]:
-        """One request; a request not answered within `timeout` (fast-bitrix24's retries
-        included) is cancelled and raises TimeoutError."""
-        coro = self._post(endpoint, method, dict(params))
-        result: dict[str, Any] = self._loop.run(coro, timeout)
+        """One request, after its turn in the endpoint's bucket. `timeout` bounds the request
+        itself (fast-bitrix24's retries included), not the turn: a page behind a busy worker
+        waits for its turn rather than reporting a portal that is up as not answering. A request
+        not answered in time is cancelled and raises TimeoutError."""
+        coro = self._post(endpoint, method, dict(params), timeout)
+        result: dict[str, Any] = self._loop.run(coro, timeout + CALL_TIMEOUT_SECONDS)
         return result
 
-    async def _post(self, endpoint: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _post(
+        self, endpoint: str, method: str, params: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
         client = self._client(endpoint)
         await self.buckets[endpoint].take()
         _forgive_failures(client)
-        answer = await client.call(method, params, raw=True)
+        answer = await asyncio.wait_for(client.call(method, params, raw=True), timeout)
         if not isinstance(answer, dict):
             return {"error": "ERROR_UNEXPECTED_ANSWER", "error_description": str(answer)[:200]}
         return answer
