@@ -14,6 +14,7 @@ from handlers.estimates import (
 )
 from handlers.intake import check_text
 from handlers.plan import Plan
+from handlers.records import approved_estimate
 from handlers.routing import HandlerEvent, Outcome, Router
 from rules import approval as approval_rule
 from rules.approval import decide_approval, is_acknowledgement_text
@@ -140,6 +141,7 @@ def _approval(
         is_responsible=client is None or author in _responsibles(client),
         config=reg,
         estimate_minutes=plan.record.estimate_minutes,
+        approved_minutes=approved_estimate(plan.record),
     )
     source = f"c{comment.comment_id}"
     if decision.approved:

@@ -207,21 +207,30 @@ def _has_form(plain: str, forms: frozenset[str]) -> bool:
     return any(True for _ in _occurrences(plain, forms))
 
 
-def names_other_amount(plain: str, estimate_minutes: int | None, config: RegulationConfig) -> bool:
-    """п. 4.2: «Согласовано на 2 часа» when the estimate is 3 h agrees to another amount; an
-    addition («Согласовано ещё 2 часа», п. 3.3) is not compared with the new total."""
+def names_other_amount(
+    plain: str,
+    estimate_minutes: int | None,
+    config: RegulationConfig,
+    approved_minutes: int | None = None,
+) -> bool:
+    """п. 4.2: «Согласовано на 2 часа» when the estimate is 3 h agrees to another amount. An
+    addition («Согласовано ещё 2 часа», п. 3.3) is compared with what the re-estimate adds to
+    the approved estimate, when that is known."""
     if estimate_minutes is None:
         return False
-    amounts = [
-        a
-        for a in find_amounts(plain)
-        if a.unit is Unit.MINUTES and not a.clock and not set(words(plain[: a.start])[-1:]) & EXTRA
-    ]
     unit = config.rounding_unit_minutes
-    return any(
-        a.vague or round_up_minutes(ceil_minutes(a.value), unit) != estimate_minutes
-        for a in amounts
-    )
+    for a in find_amounts(plain):
+        if a.unit is not Unit.MINUTES or a.clock:
+            continue
+        if set(words(plain[: a.start])[-1:]) & EXTRA:
+            expected = None if approved_minutes is None else estimate_minutes - approved_minutes
+        else:
+            expected = estimate_minutes
+        if expected is not None and (
+            a.vague or round_up_minutes(ceil_minutes(a.value), unit) != expected
+        ):
+            return True
+    return False
 
 
 def decide_approval(
@@ -233,9 +242,11 @@ def decide_approval(
     is_responsible: bool,
     config: RegulationConfig,
     estimate_minutes: int | None = None,
+    approved_minutes: int | None = None,
 ) -> ApprovalDecision:
     """п. 4.2: a client of the company approves an estimate awaiting approval with «Согласовано»;
-    one that names another amount than the estimate (rounded minutes) is a reservation."""
+    one that names another amount than the estimate (rounded minutes), or another addition to
+    the approved one (`approved_minutes`, a re-estimate), is a reservation."""
     reason = _author_reason(
         author_role,
         task_state,
@@ -251,6 +262,7 @@ def decide_approval(
         reason = approval_reason(plain.normalized)
         if quoted_only and reason in (NO_APPROVAL_WORD, OTHER_WORD_FORM):
             reason = QUOTED_ONLY  # «[QUOTE]Согласовано[/QUOTE] Хорошо» is consent: answered
-        if reason == APPROVED and names_other_amount(plain.normalized, estimate_minutes, config):
+        named = names_other_amount(plain.normalized, estimate_minutes, config, approved_minutes)
+        if reason == APPROVED and named:
             reason = RESERVATION
     return ApprovalDecision(approved=reason == APPROVED, reason=reason)

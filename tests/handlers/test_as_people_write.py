@@ -267,6 +267,26 @@ def test_approval_of_the_addition_starts_the_work_again(app: Harness) -> None:
     assert app.state(task)["state"] == "in_progress"
 
 
+def test_approval_of_another_addition_is_discussion_and_the_integrator_is_told(
+    app: Harness,
+) -> None:
+    """«ещё 5 часов» when the re-estimate adds 2 h to the approved 4 h agrees to something else:
+    the work does not start on it (when in doubt, ask)."""
+    task = app.new_task()
+    app.say(task, INTEGRATOR, "Оценка: 4 ч")
+    app.say(task, CLIENT, "Согласовано")
+    app.portal.log_time(task, INTEGRATOR, 4 * 3600 + 30 * 60, app.now)
+    app.update(task)
+    app.say(task, INTEGRATOR, "Повторная оценка: ещё 2 часа")
+    app.say(task, CLIENT, "Согласовано ещё 5 часов")
+    view = app.state(task)
+    assert (view["state"], view["approved_minutes"]) == ("awaiting_approval", 240)
+    assert view["history"][-1]["details"]["reason"] == "reservation"
+    (notice,) = notices(app, task)
+    assert notice.user_id == INTEGRATOR
+    assert "Согласовано ещё 5 часов" in notice.text
+
+
 # -- the reaction clock (п. 1.2) ------------------------------------------------------------
 NO_ANSWER_NEEDED = [
     pytest.param("Согласовано", id="issue-approval"),

@@ -279,24 +279,35 @@ def test_decide_approval_text_reasons(text: str, reason: str) -> None:
     assert decision == approval.ApprovalDecision(reason == approval.APPROVED, reason, "4.2")
 
 
-# Phrasing review: an approval that names another amount than the estimate (180 min rounded).
+# Phrasing review: an approval that names another amount than the estimate (180 min rounded);
+# (text, estimate, estimate approved before — a re-estimate —, reason).
 AMOUNTS = [
-    pytest.param("Согласовано на 2 часа", 180, approval.RESERVATION, id="fewer-hours"),
-    pytest.param("Согласовано 2 ч", 180, approval.RESERVATION, id="fewer-hours-short"),
-    pytest.param("Согласовано, 3 часа", 180, approval.APPROVED, id="same-hours"),
-    pytest.param("Согласовано, 2 ч 50 мин", 180, approval.APPROVED, id="same-once-rounded"),
-    pytest.param("Согласовано, пару часов", 180, approval.RESERVATION, id="couple-of-hours"),
-    pytest.param("Согласовано, несколько часов", 180, approval.RESERVATION, id="vague-hours"),
-    pytest.param("Согласовано, созвон в 15:00", 180, approval.APPROVED, id="clock-is-no-amount"),
-    pytest.param("Согласовано, срок 3 дня", 180, approval.APPROVED, id="days-are-the-term"),
-    pytest.param("Согласовано на 2 часа", None, approval.APPROVED, id="by-actual-estimate"),
-    pytest.param("Согласовано ещё 2 часа", 300, approval.APPROVED, id="addition-in-work"),
-    pytest.param("Согласовано +2 ч", 300, approval.APPROVED, id="plus-in-work"),
+    pytest.param("Согласовано на 2 часа", 180, None, approval.RESERVATION, id="fewer-hours"),
+    pytest.param("Согласовано 2 ч", 180, None, approval.RESERVATION, id="fewer-hours-short"),
+    pytest.param("Согласовано, 3 часа", 180, None, approval.APPROVED, id="same-hours"),
+    pytest.param("Согласовано, 2 ч 50 мин", 180, None, approval.APPROVED, id="same-once-rounded"),
+    pytest.param("Согласовано, пару часов", 180, None, approval.RESERVATION, id="couple-of-hours"),
+    pytest.param("Согласовано, несколько часов", 180, None, approval.RESERVATION, id="vague-hours"),
+    pytest.param("Согласовано, созвон в 15:00", 180, None, approval.APPROVED, id="clock-no-amount"),
+    pytest.param("Согласовано, срок 3 дня", 180, None, approval.APPROVED, id="days-are-the-term"),
+    pytest.param("Согласовано на 2 часа", None, None, approval.APPROVED, id="by-actual-estimate"),
+    pytest.param("Согласовано ещё 2 часа", 300, None, approval.APPROVED, id="addition-in-work"),
+    pytest.param("Согласовано +2 ч", 300, None, approval.APPROVED, id="plus-in-work"),
+    pytest.param("Согласовано ещё 2 часа", 300, 180, approval.APPROVED, id="addition-as-asked"),
+    pytest.param("Согласовано ещё 5 часов", 300, 180, approval.RESERVATION, id="other-addition"),
+    pytest.param("Согласовано +1 ч", 300, 180, approval.RESERVATION, id="other-plus"),
+    pytest.param(
+        "Согласовано ещё несколько часов", 300, 180, approval.RESERVATION, id="vague-addition"
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "estimate_minutes", "reason"), AMOUNTS)
-def test_decide_approval_amount_named(text: str, estimate_minutes: int | None, reason: str) -> None:
+@pytest.mark.parametrize(("text", "estimate_minutes", "approved_minutes", "reason"), AMOUNTS)
+def test_decide_approval_amount_named(
+    text: str, estimate_minutes: int | None, approved_minutes: int | None, reason: str
+) -> None:
+    """A row with an estimate approved before is a re-estimate: an addition is compared with
+    what it adds (300 − 180 = 120 min); without one an addition is not compared."""
     decision = approval.decide_approval(
         text,
         Role.CLIENT,
@@ -305,6 +316,7 @@ def test_decide_approval_amount_named(text: str, estimate_minutes: int | None, r
         is_responsible=True,
         config=RegulationConfig(),
         estimate_minutes=estimate_minutes,
+        approved_minutes=approved_minutes,
     )
     assert decision.reason == reason
 
