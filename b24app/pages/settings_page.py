@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from b24app.bitrix.errors import BitrixError, PortalUnavailableError
+from b24app.bitrix.gateway import PortalGateway
 from b24app.bitrix.groups import group_names, search_groups
 from b24app.pages.auth import Viewer
 from b24app.pages.client_rows import ClientRow
@@ -100,22 +102,30 @@ def _group_names(svc: Services, member_id: str, group_ids: set[int]) -> dict[int
 
 def user_search_response(svc: Services, member_id: str, text: str) -> tuple[int, str]:
     """(status, JSON): `[{"id": 7, "name": "Иванов Иван"}, …]`, or an error in Russian."""
-    text = " ".join(text.split())[:100]
-    if len(text) < MIN_QUERY:
-        return 200, "[]"
-    gateway = svc.gateway_for(member_id, interactive=True)
-    if gateway is None:
-        return 503, json.dumps({"error": "Портал не подключён."}, ensure_ascii=False)
-    try:
-        found = gateway.search_users(text, FOUND_LIMIT)
-    except BitrixError as exc:
-        log.warning("user search on the settings page: %s", exc)
-        return 502, json.dumps({"error": "Битрикс24 не ответил на поиск."}, ensure_ascii=False)
-    return 200, json.dumps([{"id": i, "name": n} for i, n in found], ensure_ascii=False)
+    return _search_response(
+        svc, member_id, text, "user", lambda gateway, q: gateway.search_users(q, FOUND_LIMIT)
+    )
 
 
 def group_search_response(svc: Services, member_id: str, text: str) -> tuple[int, str]:
     """(status, JSON): `[{"id": 12, "name": "Клиент: Ромашка"}, …]`, or an error in Russian."""
+    return _search_response(
+        svc,
+        member_id,
+        text,
+        "workgroup",
+        lambda gateway, q: search_groups(gateway.client, q, FOUND_LIMIT),
+    )
+
+
+def _search_response(
+    svc: Services,
+    member_id: str,
+    text: str,
+    what: str,
+    search: Callable[[PortalGateway, str], Sequence[tuple[int, str]]],
+) -> tuple[int, str]:
+    """One picker's search: at least MIN_QUERY letters, one bounded read of the portal."""
     text = " ".join(text.split())[:100]
     if len(text) < MIN_QUERY:
         return 200, "[]"
@@ -123,8 +133,8 @@ def group_search_response(svc: Services, member_id: str, text: str) -> tuple[int
     if gateway is None:
         return 503, json.dumps({"error": "Портал не подключён."}, ensure_ascii=False)
     try:
-        found = search_groups(gateway.client, text, FOUND_LIMIT)
+        found = search(gateway, text)
     except BitrixError as exc:
-        log.warning("workgroup search on the settings page: %s", exc)
+        log.warning("%s search on the settings page: %s", what, exc)
         return 502, json.dumps({"error": "Битрикс24 не ответил на поиск."}, ensure_ascii=False)
     return 200, json.dumps([{"id": i, "name": n} for i, n in found], ensure_ascii=False)
