@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,24 +209,21 @@ _FORBIDDEN = json.dumps({"error": "Поиск доступен только ад
 @bp.get("/b24/app/users")
 def user_search() -> Response:
     """The settings page's people picker: portal users whose name starts with `q` (admins)."""
-    ctx = _context()
-    if not ctx.viewer.is_admin or ctx.company is not None:
-        return Response(_FORBIDDEN, status=403, mimetype="application/json")
-    status, body = user_search_response(
-        _services(), ctx.portal.member_id, request.args.get("q", "")
-    )
-    return Response(body, status=status, mimetype="application/json")
+    return _picker_answer(user_search_response)
 
 
 @bp.get("/b24/app/groups")
 def group_search() -> Response:
     """The settings page's workgroup picker: workgroups whose name contains `q` (admins)."""
+    return _picker_answer(group_search_response)
+
+
+def _picker_answer(respond: Callable[[Services, str, str], tuple[int, str]]) -> Response:
+    """A settings picker's JSON answer, for a portal admin (not in a client's view) only."""
     ctx = _context()
     if not ctx.viewer.is_admin or ctx.company is not None:
         return Response(_FORBIDDEN, status=403, mimetype="application/json")
-    status, body = group_search_response(
-        _services(), ctx.portal.member_id, request.args.get("q", "")
-    )
+    status, body = respond(_services(), ctx.portal.member_id, request.args.get("q", ""))
     return Response(body, status=status, mimetype="application/json")
 
 
