@@ -28,14 +28,17 @@ def stored_names(svc: Services, member_id: str, user_ids: Iterable[int]) -> dict
     return {int(r.user_id): str(json.loads(r.data).get("name") or "") for r in rows}
 
 
-def user_names(svc: Services, member_id: str, user_ids: Iterable[int | None]) -> dict[int, str]:
-    """id → «Имя Фамилия»; ids the portal does not answer for show as «#id»."""
+def user_names(
+    svc: Services, member_id: str, user_ids: Iterable[int | None], *, ask_portal: bool = True
+) -> dict[int, str]:
+    """id → «Имя Фамилия»; ids the portal does not answer for (or, without `ask_portal`, that
+    are not stored) show as «#id»."""
     wanted = sorted({int(i) for i in user_ids if i})
     if not wanted:
         return {}
     names = stored_names(svc, member_id, wanted)
     missing = [i for i in wanted if not names.get(i)][:_PAGE]
-    gateway = svc.gateway_for(member_id, interactive=True) if missing else None
+    gateway = svc.gateway_for(member_id, interactive=True) if missing and ask_portal else None
     if gateway is not None:
         try:
             names.update({int(k): v.name for k, v in gateway.load_users(missing).items()})

@@ -14,7 +14,7 @@ from b24app.bitrix.groups import group_names, search_groups
 from b24app.pages.auth import Viewer
 from b24app.pages.client_rows import ClientRow
 from b24app.pages.configdoc import config_file, config_to_document, save_document
-from b24app.pages.people import stored_names, user_names
+from b24app.pages.people import user_names
 from b24app.pages.samples import message_samples
 from b24app.pages.settings_fields import WEEKDAYS, client_fields, override_fields, sections
 from b24app.pages.settings_form import (
@@ -78,10 +78,8 @@ def _names(svc: Services, member_id: str, user_ids: set[int]) -> tuple[dict[int,
         listed = {int(k): v for k, v in gateway.listed_names(user_ids).items()}
     except BitrixError as exc:
         log.warning("user names for the settings page: %s", exc)
-        if isinstance(exc, PortalUnavailableError):
-            stored = stored_names(svc, member_id, user_ids)
-            return {i: stored.get(i) or f"#{i}" for i in user_ids}, False
-        return user_names(svc, member_id, user_ids), True
+        down = isinstance(exc, PortalUnavailableError)
+        return user_names(svc, member_id, user_ids, ask_portal=not down), not down
     return user_names(svc, member_id, user_ids - set(listed)) | listed, True
 
 
