@@ -148,10 +148,14 @@ class Services:
         match = _WEBHOOK_USER.search(self.settings.webhook_url)
         return int(match.group(1)) if match else 0
 
+    def uses_webhook(self, portal: Portal) -> bool:
+        """The portal is reached through an incoming webhook (B24_WEBHOOK_URL), not OAuth."""
+        return portal.mode == "webhook" or self.settings.webhook_mode
+
     def endpoint_for(self, portal: Portal) -> str:
         """The REST endpoint calls for this portal go to (a webhook's comes from B24_WEBHOOK_URL,
         never from the database); mask it before showing it."""
-        if portal.mode == "webhook" or self.settings.webhook_mode:
+        if self.uses_webhook(portal):
             return self.settings.webhook_url
         return portal.client_endpoint
 
@@ -159,36 +163,25 @@ class Services:
         """The app's client for the portal. `interactive`: a person waits for the answer (a
         page), so one attempt bounded by INTERACTIVE_CALL_TIMEOUT_SECONDS; the worker's and the
         jobs' calls retry, their events wait in the inbox anyway."""
-        gate = self._shared_gate(portal.member_id)
-        retry = INTERACTIVE_RETRY if interactive else self.retry
-        timeout = INTERACTIVE_CALL_TIMEOUT_SECONDS if interactive else CALL_TIMEOUT_SECONDS
-        if portal.mode == "webhook" or self.settings.webhook_mode:
-            return BitrixClient(
-                self.transport,
-                self.endpoint_for(portal),
-                None,
-                retry=retry,
-                stats=self.stats,
-                gate=gate,
-                call_timeout=timeout,
-            )
-        tokens = PortalTokens(self.portals, self.oauth, portal.member_id)
+        webhook = self.uses_webhook(portal)
         member_id = portal.member_id
         return BitrixClient(
             self.transport,
-            portal.client_endpoint,
-            tokens,
+            self.endpoint_for(portal),
+            None if webhook else PortalTokens(self.portals, self.oauth, member_id),
+            retry=INTERACTIVE_RETRY if interactive else self.retry,
             stats=self.stats,
-            gate=gate,
-            on_connector_refused=lambda: self.features.mark_missing(member_id, AUTH_CONNECTOR),
-            retry=retry,
-            call_timeout=timeout,
+            gate=self._shared_gate(member_id),
+            on_connector_refused=(
+                None if webhook else lambda: self.features.mark_missing(member_id, AUTH_CONNECTOR)
+            ),
+            call_timeout=INTERACTIVE_CALL_TIMEOUT_SECONDS if interactive else CALL_TIMEOUT_SECONDS,
         )
 
     def connector_for(self, portal: Portal) -> str:
         """The auth_connector of the app's offline queue and of its writes on this portal: ''
         in webhook mode (no offline events) and where the plan lacks rest_auth_connector."""
-        if portal.mode == "webhook" or self.settings.webhook_mode:
+        if self.uses_webhook(portal):
             return ""
         features = self.features.get(portal.member_id)
         return self.settings.auth_connector if features.uses_connector else ""
@@ -208,7 +201,7 @@ class Services:
             return None
         if self._gateway_factory is not None:
             return self._gateway_factory(member_id)
-        webhook = portal.mode == "webhook" or self.settings.webhook_mode
+        webhook = self.uses_webhook(portal)
         return PortalGateway(
             self.client_for(portal, interactive=interactive),
             portal.user_id,

@@ -65,7 +65,7 @@ def _check_portal(services: Services, *, fix: bool) -> int:
         out("portal: none connected — " + next_step_hint(settings, services, "<public url>"))
         return 1
     endpoint = services.endpoint_for(portal)  # the URL the calls really go to
-    source = " (B24_WEBHOOK_URL)" if portal.mode == "webhook" or settings.webhook_mode else ""
+    source = " (B24_WEBHOOK_URL)" if services.uses_webhook(portal) else ""
     name = portal.domain or urlsplit(endpoint).hostname or portal.member_id
     out(f"portal {name}: mode {portal.mode}, REST endpoint {mask_url(endpoint)}{source}")
     try:

@@ -135,7 +135,7 @@ def installed_portal(svc: Services, post: FramePost) -> Portal:
     portal = svc.portals.get(post.member_id) if post.member_id else None
     if portal is None or portal.status == UNINSTALLED:
         raise PageAuthError("Приложение не установлено на этом портале.")
-    if portal.mode == "webhook" or svc.settings.webhook_mode:
+    if svc.uses_webhook(portal):
         # A webhook URL authenticates by itself and would ignore the viewer's AUTH_ID.
         raise PageAuthError("Страницы приложения доступны только в режиме локального приложения.")
     token_ok = _same(post.application_token, portal.application_token)
